@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, StackConfig } from "./parse";
+
+export type LoadedConfig = StackConfig<pulumi.Output<string>>;
+
+const NAMESPACE = "berth";
+
+/**
+ * Reads the `berth:` config of the current stack, validates it and returns it with every secret
+ * value wrapped as a Pulumi secret. Throws a ConfigError, before any resource exists, on bad input.
+ */
+export function loadStackConfig(): LoadedConfig {
+  const raw = readNamespace();
+  if (raw.secrets !== undefined && isStoredInPlainText(`${NAMESPACE}:secrets`)) {
+    throw new ConfigError([
+      `${NAMESPACE}:secrets must be set with --secret (e.g. pulumi config set --secret --path 'secrets.env.web.API_KEY' ...); it is stored in plain text now`,
+    ]);
+  }
+  const cfg = parseStackConfig(raw);
+  const wrap = (byApp: Record<string, Record<string, string>>) =>
+    Object.fromEntries(
+      Object.entries(byApp).map(([app, values]) => [
+        app,
+        Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)])),
+      ]),
+    );
+  return { ...cfg, secrets: { env: wrap(cfg.secrets.env), basicAuth: wrap(cfg.secrets.basicAuth) } };
+}
+
+/** Every `berth:` key, structured values parsed from the JSON text Pulumi passes them as. */
+function readNamespace(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    out[key.slice(NAMESPACE.length + 1)] = parseStructured(value);
+  }
+  return out;
+}
+
+function parseStructured(value: string): unknown {
+  const trimmed = value.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+// The SDK knows which keys were set with --secret but does not export the check in its typings.
+function isStoredInPlainText(fullKey: string): boolean {
+  const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  return typeof check === "function" && !check(fullKey);
+}

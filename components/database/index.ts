@@ -1,0 +1,142 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Engine } from "../config/schema";
+import type { DockerHost } from "../docker-host";
+import { databaseAlias, dockerLabels } from "../naming";
+import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
+
+/** Where a database keeps its files. */
+export type DatabaseStorage =
+  /** A directory on the droplet's data volume. */
+  | { kind: "hostPath"; path: string }
+  /** A named Docker volume (the `local` target), kept on `pulumi destroy`. */
+  | { kind: "volume" };
+
+export interface DatabaseArgs {
+  /** The Docker host and networks to run on. */
+  host: DockerHost;
+  /** `postgres` or `redis`. */
+  engine: Engine;
+  /** Image reference, e.g. `postgres:17`. */
+  image: pulumi.Input<string>;
+  /** Memory limit in MiB. */
+  memoryMb: pulumi.Input<number>;
+  /** Where the data lives. */
+  storage: DatabaseStorage;
+}
+
+/**
+ * A Postgres or Redis container with a generated password, its data on the data volume, a health
+ * check, and no published port: it is reachable only on the internal data network, as `db-<name>`.
+ * Replacing it stops the old container first: two servers must never share one data directory.
+ */
+export class Database extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** Connection URL for apps (secret). */
+  public readonly url: pulumi.Output<string>;
+  /** Generated password (secret). */
+  public readonly password: pulumi.Output<string>;
+  /** The environment variable apps receive `url` in. */
+  public readonly urlEnv: string;
+  public readonly engine: Engine;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:index:Database", name, {}, opts);
+    const spec = ENGINE_SPECS[args.engine];
+    const host = args.host;
+    this.engine = args.engine;
+    this.urlEnv = spec.urlEnv;
+
+    // Letters and digits only, so the password needs no escaping in a URL or a config file.
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+    this.password = pulumi.secret(password.result);
+
+    const alias = databaseAlias(name);
+    const labels = { ...host.labels, "berth.role": "database", "berth.database": name };
+    const volumes = this.dataVolumes(name, args, spec, labels);
+    const engine = engineContainerArgs(args.engine, name, this.password, args.memoryMb);
+
+    this.container = new docker.Container(
+      `${name}-server`,
+      {
+        name: `${host.namePrefix}-db-${name}`,
+        image: args.image,
+        envs: engine.envs,
+        command: engine.command,
+        uploads: engine.uploads,
+        networksAdvanced: [{ name: host.dataNetworkName, aliases: [alias] }],
+        volumes,
+        memory: args.memoryMb,
+        shmSize: args.engine === "postgres" ? 256 : undefined,
+        restart: "unless-stopped",
+        healthcheck: {
+          tests: ["CMD-SHELL", spec.healthCommand],
+          interval: "5s",
+          timeout: "3s",
+          retries: 5,
+          startPeriod: "60s",
+        },
+        wait: true,
+        waitTimeout: 180,
+        stopSignal: spec.stopSignal,
+        stopTimeout: spec.stopGraceSeconds,
+        destroyGraceSeconds: spec.stopGraceSeconds,
+        securityOpts: ["no-new-privileges:true"],
+        labels: dockerLabels(labels),
+      },
+      host.dockerOptions({ parent: this, deleteBeforeReplace: true }),
+    );
+
+    this.url = pulumi.secret(
+      args.engine === "postgres"
+        ? pulumi.interpolate`postgres://${name}:${this.password}@${alias}:${spec.port}/${name}`
+        : pulumi.interpolate`redis://:${this.password}@${alias}:${spec.port}/0`,
+    );
+    this.registerOutputs({ url: this.url });
+  }
+
+  private dataVolumes(name: string, args: DatabaseArgs, spec: EngineSpec, labels: Record<string, string>) {
+    if (args.storage.kind === "hostPath") {
+      return [{ hostPath: args.storage.path, containerPath: spec.dataDir }];
+    }
+    const volume = new docker.Volume(
+      `${name}-data`,
+      { name: `${args.host.namePrefix}-db-${name}-data`, labels: dockerLabels(labels) },
+      // Like the droplet's volume, the data outlives `pulumi destroy`.
+      args.host.dockerOptions({ parent: this, retainOnDelete: true }),
+    );
+    return [{ volumeName: volume.name, containerPath: spec.dataDir }];
+  }
+}
+
+/** The engine-specific part of the container: credentials and how the server is started. */
+function engineContainerArgs(engine: Engine, name: string, password: pulumi.Output<string>, memoryMb: pulumi.Input<number>) {
+  if (engine === "postgres") {
+    return {
+      envs: pulumi.secret(
+        pulumi.all([password]).apply(([pw]) => [
+          `POSTGRES_USER=${name}`,
+          `POSTGRES_DB=${name}`,
+          `POSTGRES_PASSWORD=${pw}`,
+          `PGDATA=${ENGINE_SPECS.postgres.dataDir}`,
+        ]),
+      ),
+      command: undefined,
+      uploads: undefined,
+    };
+  }
+  return {
+    envs: pulumi.secret(password.apply((pw) => [`REDISCLI_AUTH=${pw}`])),
+    command: ["redis-server", REDIS_CONFIG_FILE],
+    uploads: [
+      {
+        file: REDIS_CONFIG_FILE,
+        content: pulumi.secret(pulumi.all([password, memoryMb]).apply(([pw, mb]) => renderRedisConfig(pw, mb))),
+        owner: "999",
+        group: "999",
+        permissions: "0600",
+      },
+    ],
+  };
+}

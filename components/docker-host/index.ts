@@ -1,0 +1,155 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerLabels } from "../naming";
+import { sshOptions } from "./ssh";
+
+/** How a DockerHost reaches its engine. */
+export type DockerEndpoint =
+  | {
+      kind: "ssh";
+      /** Address of the droplet: its reserved IP, which survives droplet replacement. */
+      address: pulumi.Input<string>;
+      /** The droplet's SSH host public key (`ssh-ed25519 AAAA...`), pinned for every connection. */
+      hostPublicKey: pulumi.Input<string>;
+    }
+  | {
+      kind: "local";
+      /** Docker endpoint, e.g. unix:///var/run/docker.sock. Unset: DOCKER_HOST or the default socket. */
+      dockerHost?: string;
+    };
+
+export interface DockerHostArgs {
+  /** Where the Docker engine is and how to reach it. */
+  endpoint: DockerEndpoint;
+  /** Prefix of every Docker object's name, e.g. `berth-prod`. */
+  namePrefix: string;
+  /** Stack-wide labels put on every Docker object berth creates. */
+  labels: Record<string, string>;
+  /** Host directory for the files berth manages (proxy config, certificates), e.g. /etc/berth. */
+  stateDir: string;
+  /** Resources that must exist before anything talks to Docker (the droplet's readiness check). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A command run on the Docker host: over SSH for a droplet, locally for the `local` target. */
+export interface HostCommandArgs {
+  /** Script run on create, and on update unless `update` is given. */
+  create: pulumi.Input<string>;
+  /** Script run when an input changes; defaults to `create`. */
+  update?: pulumi.Input<string>;
+  /** Script run on delete. */
+  delete?: pulumi.Input<string>;
+  /** Standard input: the only way secrets reach a host command. */
+  stdin?: pulumi.Input<string>;
+  /** Any change here replaces the command, i.e. runs `create` again. */
+  triggers?: pulumi.Input<unknown>[];
+}
+
+/**
+ * The Docker engine berth deploys onto, and the two networks its containers share:
+ * `edge` for the proxy and the apps, and the internal `data` network for the apps and databases,
+ * which the proxy never joins.
+ */
+export class DockerHost extends pulumi.ComponentResource {
+  public readonly provider: docker.Provider;
+  /** Network the proxy and every app replica join. */
+  public readonly edgeNetwork: docker.Network;
+  /** Internal network (no outside access) shared by apps and their databases. */
+  public readonly dataNetwork: docker.Network;
+  public readonly edgeNetworkName: pulumi.Output<string>;
+  public readonly dataNetworkName: pulumi.Output<string>;
+
+  private readonly endpoint: DockerEndpoint;
+  private readonly ready: pulumi.Input<pulumi.Resource>[];
+  public readonly namePrefix: string;
+  public readonly labels: Record<string, string>;
+  public readonly stateDir: string;
+
+  constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:index:DockerHost", name, {}, opts);
+    this.endpoint = args.endpoint;
+    this.ready = args.dependsOn ?? [];
+    this.namePrefix = args.namePrefix;
+    this.labels = args.labels;
+    this.stateDir = args.stateDir;
+
+    this.provider = new docker.Provider(
+      `${name}-docker`,
+      args.endpoint.kind === "ssh"
+        ? {
+            host: pulumi.interpolate`ssh://root@${args.endpoint.address}`,
+            sshOpts: pulumi.output(args.endpoint.hostPublicKey).apply(sshOptions),
+          }
+        : { host: args.endpoint.dockerHost },
+      { parent: this, dependsOn: this.ready },
+    );
+
+    this.edgeNetwork = new docker.Network(
+      `${name}-edge`,
+      { name: `${args.namePrefix}-edge`, driver: "bridge", labels: dockerLabels(args.labels) },
+      this.dockerOptions(),
+    );
+    this.dataNetwork = new docker.Network(
+      `${name}-data`,
+      { name: `${args.namePrefix}-data`, driver: "bridge", internal: true, labels: dockerLabels(args.labels) },
+      this.dockerOptions(),
+    );
+    this.edgeNetworkName = this.edgeNetwork.name;
+    this.dataNetworkName = this.dataNetwork.name;
+
+    this.registerOutputs({ edgeNetworkName: this.edgeNetworkName, dataNetworkName: this.dataNetworkName });
+  }
+
+  /** Options for a Docker resource on this host: its provider, and readiness before anything else. */
+  dockerOptions(extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+    return {
+      parent: this,
+      ...extra,
+      provider: this.provider,
+      dependsOn: [...this.ready, ...toArray(extra.dependsOn)],
+    };
+  }
+
+  /** A path on the Docker host below berth's state directory. */
+  hostPath(...parts: string[]): string {
+    return [this.stateDir, ...parts].join("/");
+  }
+
+  /** Runs a script on the Docker host. */
+  runOnHost(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
+    const options = { parent: this, ...opts, dependsOn: [...this.ready, ...toArray(opts.dependsOn)] };
+    const common = {
+      create: args.create,
+      update: args.update ?? args.create,
+      delete: args.delete,
+      stdin: args.stdin,
+      triggers: args.triggers,
+    };
+    if (this.endpoint.kind === "local") {
+      return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"] }, options);
+    }
+    const endpoint = this.endpoint;
+    return new command.remote.Command(
+      name,
+      {
+        ...common,
+        connection: {
+          host: endpoint.address,
+          user: "root",
+          hostKey: endpoint.hostPublicKey,
+          // A fresh droplet takes a minute or two to accept SSH.
+          dialErrorLimit: 40,
+          perDialTimeout: 15,
+        },
+      },
+      options,
+    );
+  }
+}
+
+// berth always passes dependsOn as a plain list; a single resource is accepted too.
+function toArray(value: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value as pulumi.Input<pulumi.Resource>];
+}

@@ -1,0 +1,140 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHash } from "crypto";
+import type { BasicAuthConfig } from "../config/schema";
+import type { DockerHost } from "../docker-host";
+import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
+import { dockerLabels } from "../naming";
+import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
+import { sha512Crypt } from "./password-hash";
+
+/** One app as the proxy sees it. */
+export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth"> {
+  /** Require HTTP basic auth on every request to this app. */
+  basicAuth?: BasicAuthConfig & {
+    /** User name → password (Pulumi secrets). Only salted hashes reach the proxy. */
+    passwords: Record<string, pulumi.Input<string>>;
+  };
+}
+
+export interface ProxyArgs {
+  /** The Docker host and networks to run on. */
+  host: DockerHost;
+  /** HAProxy image; the config is kept valid for HAProxy 2.6 and later. */
+  image: pulumi.Input<string>;
+  /** Apps to route to, by Host header. */
+  routes: ProxyRouteArgs[];
+  /** Server slots per backend: the most replicas an app may run. */
+  slots: number;
+  /** Certificate chain + private key, PEM (secret). Written to the host as a 0600 file. */
+  certificatePem: pulumi.Input<string>;
+  /** Host port for HTTP. */
+  httpPort: number;
+  /** Host port for HTTPS. */
+  httpsPort: number;
+  /** Host address to publish on (unset: every address, IPv4 and IPv6). */
+  bindAddress?: string;
+  /** Redirect plain HTTP to HTTPS. */
+  httpsRedirect: boolean;
+  /** Send HSTS (only with a publicly trusted certificate). */
+  hsts: boolean;
+  /** Active health checks: interval (ms), failures to mark down, successes to mark up. */
+  health: { interMs: number; fall: number; rise: number };
+}
+
+/**
+ * The HAProxy container in front of every app. Its config lives in a host file, bind-mounted
+ * read-only, and a change to routes, TLS or settings reloads HAProxy in place (validated first,
+ * listeners handed over, server state kept). The container itself is only replaced when its
+ * image or ports change, and then the old one is removed first, since it owns the host ports.
+ */
+export class Proxy extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** The rendered haproxy.cfg (secret when it holds basic-auth hashes). */
+  public readonly config: pulumi.Output<string>;
+  /** SHA-256 of the config and certificate: what triggers a reload. */
+  public readonly configHash: pulumi.Output<string>;
+
+  constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:index:Proxy", name, {}, opts);
+    const host = args.host;
+    const configDir = host.hostPath("proxy");
+    const containerName = `${host.namePrefix}-${name}`;
+
+    this.config = pulumi
+      .all(args.routes.map((route) => this.resolveRoute(name, route)))
+      .apply((routes) =>
+        renderHaproxyConfig({
+          routes,
+          slots: args.slots,
+          health: args.health,
+          httpsRedirect: args.httpsRedirect,
+          publicHttpsPort: args.httpsPort,
+          hsts: args.hsts,
+        }),
+      );
+    this.configHash = pulumi
+      .all([this.config, args.certificatePem])
+      .apply(([config, pem]) => createHash("sha256").update(config).update(pem).digest("hex"));
+
+    const configFile = host.runOnHost(`${name}-config`, {
+      create: renderWriteFileScript({ path: `${configDir}/haproxy.cfg.next`, mode: "0600", seed: `${configDir}/haproxy.cfg` }),
+      stdin: this.config,
+    });
+    const certFile = host.runOnHost(`${name}-certificate`, {
+      create: renderWriteFileScript({ path: `${configDir}/certs/site.pem`, mode: "0600" }),
+      stdin: args.certificatePem,
+    });
+
+    const publish = (internal: number, external: number) => ({ internal, external, protocol: "tcp", ip: args.bindAddress });
+    this.container = new docker.Container(
+      name,
+      {
+        name: containerName,
+        image: args.image,
+        // Master-worker in the foreground; the master stays root to read the 0600 key on reload.
+        entrypoints: ["haproxy"],
+        command: ["-W", "-db", "-f", PROXY_PATHS.configFile],
+        user: "root",
+        ports: [publish(80, args.httpPort), publish(443, args.httpsPort)],
+        networksAdvanced: [{ name: host.edgeNetworkName }],
+        volumes: [{ hostPath: configDir, containerPath: PROXY_PATHS.configDir, readOnly: true }],
+        restart: "unless-stopped",
+        stopSignal: "SIGUSR1", // soft stop: finish open requests, then exit
+        stopTimeout: 30,
+        destroyGraceSeconds: 30,
+        labels: dockerLabels({ ...host.labels, "berth.role": "proxy" }),
+      },
+      host.dockerOptions({ parent: this, deleteBeforeReplace: true, dependsOn: [configFile, certFile] }),
+    );
+
+    host.runOnHost(
+      `${name}-reload`,
+      {
+        create: renderProxyReloadScript({ container: containerName, hostConfigDir: configDir }),
+        triggers: [this.configHash],
+      },
+      { parent: this, dependsOn: [this.container, configFile, certFile] },
+    );
+
+    this.registerOutputs({ configHash: this.configHash });
+  }
+
+  /** Replaces basic-auth passwords by salted hashes; the salt is kept in state. */
+  private resolveRoute(name: string, route: ProxyRouteArgs): pulumi.Output<HaproxyRoute> {
+    const { basicAuth, ...plain } = route;
+    if (!basicAuth) return pulumi.output(plain);
+    const users = basicAuth.users.map((user) => {
+      const salt = new random.RandomString(
+        `${name}-${route.app}-${user}-salt`,
+        { length: 16, special: false },
+        { parent: this },
+      );
+      return pulumi
+        .all([basicAuth.passwords[user], salt.result])
+        .apply(([password, s]) => ({ name: user, passwordHash: sha512Crypt(password, s) }));
+    });
+    return pulumi.all(users).apply((hashed) => ({ ...plain, basicAuth: { realm: basicAuth.realm, users: hashed } }));
+  }
+}

@@ -1,0 +1,165 @@
+import * as command from "@pulumi/command";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { renderWaitReadyScript } from "../host/scripts";
+import { renderCloudInit } from "./cloud-init";
+import { firewallRules, OriginAccess } from "./firewall";
+
+export interface ServerArgs {
+  /** DigitalOcean region slug, e.g. `fra1`. */
+  region: pulumi.Input<string>;
+  /** Droplet size slug, e.g. `s-2vcpu-4gb`. */
+  size: pulumi.Input<string>;
+  /** Droplet image slug, e.g. `ubuntu-24-04-x64`. */
+  image: pulumi.Input<string>;
+  /** MD5 fingerprints of the DigitalOcean SSH keys allowed to log in as root. */
+  sshKeys: pulumi.Input<pulumi.Input<string>[]>;
+  /** CIDR blocks allowed to reach SSH (port 22). */
+  sshAllowFrom: pulumi.Input<pulumi.Input<string>[]>;
+  /** Who may reach ports 80 and 443: anyone, or only Cloudflare's proxy. */
+  originAccess: OriginAccess;
+  /** Tags for the droplet, volume and firewall (the stack's tag is always added). */
+  tags: pulumi.Input<string>[];
+  /** Give the droplet an IPv6 address. */
+  ipv6: boolean;
+  /** Size of the data volume in GiB. */
+  volumeSizeGb: pulumi.Input<number>;
+  /** Swap file size in GiB (0 for none). */
+  swapSizeGb: number;
+  /** Where the data volume is mounted on the droplet. */
+  dataPath: string;
+}
+
+/**
+ * One droplet and everything that must outlive it: a reserved IP that DNS points at, a protected
+ * block-storage volume that holds all database data, a cloud firewall, and the SSH host key. A
+ * readiness command waits for cloud-init, the volume and Docker before anything else runs.
+ *
+ * Replacing the droplet on purpose (e.g. after changing cloud-init) keeps the IP, the data and
+ * the host key: `pulumi up --replace <droplet URN>`.
+ */
+export class Server extends pulumi.ComponentResource {
+  public readonly droplet: digitalocean.Droplet;
+  public readonly reservedIp: digitalocean.ReservedIp;
+  public readonly volume: digitalocean.Volume;
+  public readonly firewall: digitalocean.Firewall;
+  /** The address everything points at. */
+  public readonly ipAddress: pulumi.Output<string>;
+  /** The droplet's IPv6 address ("" when IPv6 is off). */
+  public readonly ipv6Address: pulumi.Output<string>;
+  /** The droplet's SSH host key, `ssh-ed25519 AAAA...`, for pinning. */
+  public readonly hostPublicKey: pulumi.Output<string>;
+  /** Completes once cloud-init has finished, the volume is mounted and Docker answers. */
+  public readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:index:Server", name, {}, opts);
+    const child = { parent: this };
+    const tags = [...args.tags, name];
+
+    const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, child);
+    this.hostPublicKey = hostKey.publicKeyOpenssh.apply((k) => k.trim());
+
+    this.volume = new digitalocean.Volume(
+      `${name}-data`,
+      {
+        name: `${name}-data`,
+        region: args.region,
+        size: args.volumeSizeGb,
+        initialFilesystemType: "ext4",
+        description: `berth data volume for ${name}`,
+        tags,
+      },
+      // The data must survive `pulumi destroy` and any droplet replacement.
+      { ...child, protect: true, retainOnDelete: true },
+    );
+    const volumeDevice = pulumi.interpolate`/dev/disk/by-id/scsi-0DO_Volume_${this.volume.name}`;
+
+    const userData = pulumi
+      .all([volumeDevice, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+      .apply(([device, privateKey, publicKey]) =>
+        renderCloudInit({
+          volumeDevice: device,
+          dataPath: args.dataPath,
+          swapSizeGb: args.swapSizeGb,
+          hostKey: { privateKey, publicKey },
+        }),
+      );
+
+    this.droplet = new digitalocean.Droplet(
+      `${name}-droplet`,
+      {
+        name,
+        region: args.region,
+        size: args.size,
+        image: args.image,
+        sshKeys: args.sshKeys,
+        ipv6: args.ipv6,
+        monitoring: true,
+        tags,
+        userData,
+        // Databases get SIGTERM and a clean shutdown before a deliberate replacement.
+        gracefulShutdown: true,
+      },
+      {
+        ...child,
+        // A cloud-init change must never replace the server by surprise; see the README to roll one.
+        ignoreChanges: ["userData"],
+        // The volume can only be attached to one droplet: the old one goes (cleanly) first.
+        deleteBeforeReplace: true,
+      },
+    );
+
+    this.reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: args.region }, { ...child, protect: true });
+    const ipAssignment = new digitalocean.ReservedIpAssignment(
+      `${name}-ip-assignment`,
+      { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
+      { ...child, deleteBeforeReplace: true },
+    );
+    const volumeAttachment = new digitalocean.VolumeAttachment(
+      `${name}-data-attachment`,
+      { dropletId: this.droplet.id.apply(Number), volumeId: this.volume.id },
+      { ...child, deleteBeforeReplace: true },
+    );
+
+    this.firewall = new digitalocean.Firewall(
+      `${name}-firewall`,
+      {
+        name: `${name}-firewall`,
+        dropletIds: [this.droplet.id.apply(Number)],
+        ...firewallRules(args.sshAllowFrom, args.originAccess),
+        tags,
+      },
+      child,
+    );
+
+    this.ipAddress = this.reservedIp.ipAddress;
+    this.ipv6Address = args.ipv6 ? this.droplet.ipv6Address : pulumi.output("");
+
+    this.ready = new command.remote.Command(
+      `${name}-ready`,
+      {
+        connection: {
+          host: this.ipAddress,
+          user: "root",
+          hostKey: this.hostPublicKey,
+          dialErrorLimit: 60,
+          perDialTimeout: 15,
+        },
+        create: volumeDevice.apply((device) =>
+          renderWaitReadyScript({ volumeDevice: device, dataPath: args.dataPath, timeoutSeconds: 900 }),
+        ),
+        // Wait again whenever the droplet behind the IP is a new one.
+        triggers: [this.droplet.id],
+      },
+      { ...child, dependsOn: [ipAssignment, volumeAttachment, this.firewall] },
+    );
+
+    this.registerOutputs({
+      ipAddress: this.ipAddress,
+      ipv6Address: this.ipv6Address,
+      hostPublicKey: this.hostPublicKey,
+    });
+  }
+}

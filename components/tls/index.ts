@@ -1,0 +1,68 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { TlsMode } from "../config/schema";
+
+export interface CertificateArgs {
+  /** `cloudflare-origin` (behind Cloudflare's proxy) or `self-signed` (local target, testing). */
+  mode: TlsMode;
+  /** Every host name the certificate must cover. */
+  hosts: string[];
+  /** Cloudflare zone id; required for `cloudflare-origin`. */
+  zoneId?: pulumi.Input<string>;
+}
+
+/**
+ * The HTTPS certificate the proxy serves. The private key is made by the stack and is a secret
+ * from the start; `pem` (chain + key, the form HAProxy loads) is therefore secret too.
+ *
+ * `cloudflare-origin`: a Cloudflare Origin CA certificate for the hosts, and the zone's SSL mode
+ * set to Full (strict), so Cloudflare only talks to this origin over verified TLS.
+ */
+export class Certificate extends pulumi.ComponentResource {
+  /** Certificate chain followed by the private key, PEM. Secret. */
+  public readonly pem: pulumi.Output<string>;
+  /** The certificate alone (public). */
+  public readonly certificatePem: pulumi.Output<string>;
+
+  constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:index:Certificate", name, {}, opts);
+    const child = { parent: this };
+    const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const subject = { commonName: args.hosts[0], organization: "berth" };
+
+    if (args.mode === "cloudflare-origin") {
+      if (args.zoneId === undefined) throw new Error("Certificate: cloudflare-origin needs a zoneId");
+      const csr = new tls.CertRequest(
+        `${name}-csr`,
+        { privateKeyPem: key.privateKeyPem, subject, dnsNames: args.hosts },
+        child,
+      );
+      const origin = new cloudflare.OriginCaCertificate(
+        `${name}-origin`,
+        { csr: csr.certRequestPem, hostnames: args.hosts, requestType: "origin-ecc", requestedValidity: 5475 },
+        child,
+      );
+      new cloudflare.ZoneSetting(`${name}-ssl-strict`, { zoneId: args.zoneId, settingId: "ssl", value: "strict" }, child);
+      this.certificatePem = origin.certificate;
+    } else {
+      const cert = new tls.SelfSignedCert(
+        `${name}-self-signed`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject,
+          dnsNames: args.hosts,
+          validityPeriodHours: 24 * 365,
+          earlyRenewalHours: 24 * 30,
+          allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+        },
+        child,
+      );
+      this.certificatePem = cert.certPem;
+    }
+    this.pem = pulumi.secret(
+      pulumi.interpolate`${this.certificatePem.apply((c) => c.trim())}\n${key.privateKeyPem.apply((k) => k.trim())}\n`,
+    );
+    this.registerOutputs({ certificatePem: this.certificatePem, pem: this.pem });
+  }
+}

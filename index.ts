@@ -1,0 +1,134 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { App } from "./components/app";
+import { loadStackConfig } from "./components/config/load";
+import { MAX_REPLICAS } from "./components/config/schema";
+import { Database } from "./components/database";
+import { Dns } from "./components/dns";
+import { DockerHost } from "./components/docker-host";
+import { stackPrefix } from "./components/naming";
+import { Proxy } from "./components/proxy";
+import { Server } from "./components/server";
+import { Certificate } from "./components/tls";
+
+// Validated before any resource is registered: bad config fails here, with every problem listed.
+const cfg = loadStackConfig();
+const stack = pulumi.getStack();
+const prefix = stackPrefix(stack);
+const labels = { "berth.project": pulumi.getProject(), "berth.stack": stack };
+const allHosts = Object.values(cfg.apps).flatMap((app) => app.hosts);
+
+/** Where the data volume is mounted on a droplet. */
+const DATA_PATH = "/mnt/berth";
+
+// 1. Where containers run: a droplet reached over SSH, or the local Docker engine.
+let server: Server | undefined;
+let host: DockerHost;
+if (cfg.target === "digitalocean") {
+  server = new Server(prefix, {
+    region: cfg.region,
+    size: cfg.dropletSize,
+    image: cfg.dropletImage,
+    sshKeys: cfg.sshKeys,
+    sshAllowFrom: cfg.sshAllowFrom,
+    originAccess: cfg.lockOriginToCloudflare ? "cloudflare" : "anywhere",
+    tags: ["berth", ...cfg.tags],
+    ipv6: cfg.ipv6,
+    volumeSizeGb: cfg.volumeSizeGb,
+    swapSizeGb: cfg.swapSizeGb,
+    dataPath: DATA_PATH,
+  });
+  new Dns("dns", {
+    zoneId: cfg.zoneId!,
+    hosts: allHosts,
+    ipAddress: server.ipAddress,
+    ipv6Address: cfg.ipv6 ? server.ipv6Address : undefined,
+    proxied: cfg.proxied,
+  });
+  host = new DockerHost("host", {
+    endpoint: { kind: "ssh", address: server.ipAddress, hostPublicKey: server.hostPublicKey },
+    namePrefix: prefix,
+    labels,
+    stateDir: "/etc/berth",
+    dependsOn: [server.ready],
+  });
+} else {
+  host = new DockerHost("host", {
+    endpoint: { kind: "local" },
+    namePrefix: prefix,
+    labels,
+    stateDir: path.resolve(".berth", stack),
+  });
+}
+
+// 2. Databases, on the internal network, with their data on the volume.
+const databases = mapValues(
+  cfg.databases,
+  (db, name) =>
+    new Database(name, {
+      host,
+      engine: db.engine,
+      image: db.image,
+      memoryMb: db.memoryMb,
+      storage: server ? { kind: "hostPath", path: `${DATA_PATH}/${db.engine}/${name}` } : { kind: "volume" },
+    }),
+);
+
+// 3. Apps: replicas of one image each, wired to their databases and secrets.
+const apps = mapValues(
+  cfg.apps,
+  (app, name) =>
+    new App(name, {
+      host,
+      image: app.image,
+      replicas: app.replicas,
+      port: app.port,
+      health: app.health,
+      env: app.env,
+      secretEnv: cfg.secrets.env[name] ?? {},
+      databases: app.databases.map((db) => databases[db]),
+      memoryMb: app.memoryMb,
+      cpus: app.cpus,
+      destroyGraceSeconds: app.destroyGraceSeconds,
+    }),
+);
+
+// 4. The proxy: HTTPS for every host, routed to each app's replicas.
+const certificate = new Certificate("tls", { mode: cfg.tlsMode, hosts: allHosts, zoneId: cfg.zoneId });
+new Proxy("proxy", {
+  host,
+  image: cfg.proxyImage,
+  routes: Object.entries(cfg.apps).map(([name, app]) => ({
+    app: name,
+    hosts: app.hosts,
+    dnsName: apps[name].alias,
+    port: app.port,
+    healthPath: app.health.path,
+    basicAuth: app.basicAuth && { ...app.basicAuth, passwords: cfg.secrets.basicAuth[name] ?? {} },
+  })),
+  slots: MAX_REPLICAS,
+  certificatePem: certificate.pem,
+  httpPort: cfg.httpPort,
+  httpsPort: cfg.httpsPort,
+  bindAddress: cfg.target === "local" ? cfg.bindAddress : undefined,
+  httpsRedirect: cfg.httpsRedirect,
+  hsts: cfg.tlsMode !== "self-signed",
+  health: { interMs: cfg.healthCheckInterMs, fall: cfg.healthCheckFall, rise: cfg.healthCheckRise },
+});
+
+const httpsSuffix = cfg.httpsPort === 443 ? "" : `:${cfg.httpsPort}`;
+
+/** The static address DNS points at (digitalocean target). */
+export const reservedIp = server?.ipAddress;
+/** Every app's public URLs. */
+export const appUrls = mapValues(cfg.apps, (app) => app.hosts.map((h) => `https://${h}${httpsSuffix}`));
+/** How to log in to the droplet. */
+export const sshCommand = server ? pulumi.interpolate`ssh root@${server.ipAddress}` : undefined;
+/** Container names of each app's replicas. */
+export const replicaNames = mapValues(apps, (app) => app.replicaNames);
+/** Database connection strings (secret). */
+export const databaseUrls = pulumi.secret(mapValues(databases, (db) => db.url));
+
+function mapValues<T, R>(record: Record<string, T>, fn: (value: T, key: string) => R): Record<string, R> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value, key)]));
+}
