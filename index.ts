@@ -37,6 +37,8 @@ if (cfg.target === "digitalocean") {
     volumeSizeGb: cfg.volumeSizeGb,
     swapSizeGb: cfg.swapSizeGb,
     dataPath: DATA_PATH,
+    // One-shot and explicit: the preview then shows the droplet replacement to confirm.
+    applyCloudInit: process.env.BERTH_APPLY_CLOUD_INIT === "1",
   });
   new Dns("dns", {
     zoneId: cfg.zoneId!,

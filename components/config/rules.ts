@@ -1,4 +1,4 @@
-import type { ParsedStack } from "./schema";
+import { ParsedStack, TARGET_DEFAULTS } from "./schema";
 
 /**
  * Rules that span several keys. Each problem is reported with the key path it concerns and what is
@@ -51,8 +51,10 @@ function targetIssues(cfg: ParsedStack): RuleIssue[] {
       got: true,
     });
   }
-  if (cfg.httpPort !== undefined && cfg.httpPort === cfg.httpsPort) {
-    issues.push({ path: ["httpsPort"], message: "must differ from httpPort", got: cfg.httpsPort });
+  const ports = TARGET_DEFAULTS[cfg.target];
+  const httpsPort = cfg.httpsPort ?? ports.httpsPort;
+  if ((cfg.httpPort ?? ports.httpPort) === httpsPort) {
+    issues.push({ path: ["httpsPort"], message: "must differ from httpPort", got: httpsPort });
   }
   return issues;
 }

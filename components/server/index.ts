@@ -29,6 +29,11 @@ export interface ServerArgs {
   swapSizeGb: number;
   /** Where the data volume is mounted on the droplet. */
   dataPath: string;
+  /**
+   * Let a changed cloud-init replace the droplet in this run. Off by default: user data is then
+   * ignored after the first create, so editing cloud-init never replaces the server by surprise.
+   */
+  applyCloudInit?: boolean;
 }
 
 /**
@@ -36,8 +41,9 @@ export interface ServerArgs {
  * block-storage volume that holds all database data, a cloud firewall, and the SSH host key. A
  * readiness command waits for cloud-init, the volume and Docker before anything else runs.
  *
- * Replacing the droplet on purpose (e.g. after changing cloud-init) keeps the IP, the data and
- * the host key: `pulumi up --replace <droplet URN>`.
+ * Replacing the droplet on purpose keeps the IP, the data and the host key. An ignored property
+ * keeps its old value even through `--replace`, so a new cloud-init is rolled out with
+ * `applyCloudInit` (BERTH_APPLY_CLOUD_INIT=1 pulumi up), which previews as a droplet replacement.
  */
 export class Server extends pulumi.ComponentResource {
   public readonly droplet: digitalocean.Droplet;
@@ -76,7 +82,8 @@ export class Server extends pulumi.ComponentResource {
     );
     const volumeDevice = pulumi.interpolate`/dev/disk/by-id/scsi-0DO_Volume_${this.volume.name}`;
 
-    const userData = pulumi
+    // Secret: it carries the host's private key.
+    const userData = pulumi.secret(pulumi
       .all([volumeDevice, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
       .apply(([device, privateKey, publicKey]) =>
         renderCloudInit({
@@ -85,7 +92,7 @@ export class Server extends pulumi.ComponentResource {
           swapSizeGb: args.swapSizeGb,
           hostKey: { privateKey, publicKey },
         }),
-      );
+      ));
 
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,
@@ -105,7 +112,7 @@ export class Server extends pulumi.ComponentResource {
       {
         ...child,
         // A cloud-init change must never replace the server by surprise; see the README to roll one.
-        ignoreChanges: ["userData"],
+        ignoreChanges: args.applyCloudInit ? [] : ["userData"],
         // The volume can only be attached to one droplet: the old one goes (cleanly) first.
         deleteBeforeReplace: true,
       },

@@ -1,0 +1,121 @@
+import { strict as assert } from "assert";
+import { execFile, execFileSync } from "child_process";
+import { promisify } from "util";
+import { renderHealthProbe } from "../../components/app/healthcheck";
+import { ProgramRun, RegisteredResource, runProgram } from "../harness/program";
+import { doConfig, TYPES } from "../harness/stacks";
+
+const execFileAsync = promisify(execFile);
+
+function withReplicas(replicas: number, image = "ghcr.io/acme/web:1.0.0") {
+  return doConfig({
+    apps: { web: { image, hosts: ["app.example.com"], replicas, databases: ["main", "cache"], env: { NODE_ENV: "production" } } },
+  });
+}
+
+const isReplica = (r: RegisteredResource) =>
+  r.type === TYPES.container && r.inputs.labels.some((l: any) => l.label === "berth.role" && l.value === "app");
+
+/** Every resource keyed by type and name, with its inputs, so two runs can be diffed. */
+function snapshot(run: ProgramRun): Map<string, string> {
+  return new Map(run.resources.map((r) => [`${r.type}::${r.name}`, JSON.stringify(r.inputs)]));
+}
+
+describe("App", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram({ stack: "dev", config: withReplicas(2) });
+  });
+
+  it("runs `replicas` auto-named containers, so Pulumi starts a new one before deleting the old", () => {
+    const replicas = run.resources.filter(isReplica);
+    assert.deepEqual(replicas.map((r) => r.name), ["berth-dev-web-0", "berth-dev-web-1"]);
+    for (const r of replicas) {
+      assert.equal(r.inputs.name, undefined, "a fixed name would force delete-before-replace");
+      assert.equal(r.deleteBeforeReplace, false);
+    }
+  });
+
+  it("joins every replica to the app's network alias, which the proxy resolves", () => {
+    for (const r of run.resources.filter(isReplica)) {
+      assert.deepEqual(r.inputs.networksAdvanced[0], { name: "berth-dev-edge", aliases: ["app-web"] });
+    }
+  });
+
+  it("holds the update until a new replica is healthy, and gives old ones time to drain", () => {
+    const replica = run.get(TYPES.container, "berth-dev-web-0").inputs;
+    assert.equal(replica.wait, true);
+    assert.equal(replica.waitTimeout, 10 + (5 + 3) * 3 + 30);
+    assert.equal(replica.healthcheck.tests[0], "CMD-SHELL");
+    assert.match(replica.healthcheck.tests[1], /http:\/\/127\.0\.0\.1:3000\/health/);
+    assert.equal(replica.healthcheck.interval, "5s");
+    assert.equal(replica.healthcheck.timeout, "3s");
+    assert.equal(replica.healthcheck.retries, 3);
+    assert.equal(replica.healthcheck.startPeriod, "10s");
+    assert.equal(replica.destroyGraceSeconds, 30);
+    assert.equal(replica.stopSignal, "SIGTERM");
+    assert.equal(replica.restart, "unless-stopped");
+    assert.equal(replica.memory, 512);
+    assert.equal(replica.init, true);
+    assert.deepEqual(replica.securityOpts, ["no-new-privileges:true"]);
+  });
+
+  it("passes PORT and the plain env to every replica", () => {
+    const envs: string[] = run.get(TYPES.container, "berth-dev-web-1").inputs.envs;
+    assert.ok(envs.includes("PORT=3000"));
+    assert.ok(envs.includes("NODE_ENV=production"));
+  });
+
+  it("scaling from 2 to 5 adds three replicas and changes nothing else", async () => {
+    const scaled = await runProgram({ stack: "dev", config: withReplicas(5) });
+    const before = snapshot(run);
+    const after = snapshot(scaled);
+    const added = [...after.keys()].filter((k) => !before.has(k));
+    const removed = [...before.keys()].filter((k) => !after.has(k));
+    const changed = [...before.keys()].filter((k) => after.has(k) && after.get(k) !== before.get(k));
+    assert.deepEqual(added.sort(), [2, 3, 4].map((i) => `${TYPES.container}::berth-dev-web-${i}`));
+    assert.deepEqual(removed, []);
+    assert.deepEqual(changed, [], "the proxy config, its reload trigger and every other resource must be unchanged");
+  });
+
+  it("scaling down removes only the highest replicas", async () => {
+    const scaled = await runProgram({ stack: "dev", config: withReplicas(1) });
+    const gone = [...snapshot(run).keys()].filter((k) => !snapshot(scaled).has(k));
+    assert.deepEqual(gone, [`${TYPES.container}::berth-dev-web-1`]);
+  });
+
+  it("a new image changes only the replicas (each is then replaced create-before-delete)", async () => {
+    const rolled = await runProgram({ stack: "dev", config: withReplicas(2, "ghcr.io/acme/web:1.1.0") });
+    const before = snapshot(run);
+    const changed = [...snapshot(rolled).entries()].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+    assert.deepEqual(changed, [0, 1].map((i) => `${TYPES.container}::berth-dev-web-${i}`));
+  });
+
+  describe("health probe", () => {
+    it("is valid sh that shellcheck accepts", () => {
+      const probe = renderHealthProbe(3000, { path: "/health", intervalSeconds: 5, timeoutSeconds: 3, retries: 3, startPeriodSeconds: 0 });
+      execFileSync("shellcheck", ["-s", "sh", "-"], { input: `#!/bin/sh\n${probe}\n` });
+    });
+
+    it("fails when nothing answers and passes when the app answers 200", async () => {
+      const http = await import("http");
+      const server = http.createServer((req, res) => {
+        res.statusCode = req.url === "/health" ? 200 : 500;
+        res.end();
+      });
+      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+      const port = (server.address() as any).port;
+      const health = { path: "/health", intervalSeconds: 5, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 };
+      // Asynchronous, so this process's server can answer while the probe runs.
+      const probe = (p: number, path = "/health") =>
+        execFileAsync("sh", ["-c", renderHealthProbe(p, { ...health, path })]).then(() => true, () => false);
+      try {
+        assert.equal(await probe(port), true);
+        assert.equal(await probe(port, "/broken"), false);
+      } finally {
+        server.close();
+      }
+      assert.equal(await probe(port), false);
+    });
+  });
+});

@@ -1,0 +1,46 @@
+import { strict as assert } from "assert";
+import { sshOptions } from "../../components/docker-host/ssh";
+import { FAKE } from "../harness/fakes";
+import { runProgram } from "../harness/program";
+import { doConfig, localConfig, TYPES } from "../harness/stacks";
+
+describe("DockerHost", () => {
+  it("reaches a droplet's Docker over SSH at the reserved IP, checking the stack's pinned host key", async () => {
+    const run = await runProgram({ stack: "dev", config: doConfig() });
+    const provider = run.get(TYPES.dockerProvider, "host-docker").inputs;
+    assert.equal(provider.host, `ssh://root@${FAKE.reservedIp}`);
+    const opts: string[] = JSON.parse(provider.sshOpts);
+    assert.ok(opts.includes("StrictHostKeyChecking=yes"));
+    assert.ok(opts.includes("UserKnownHostsFile=/dev/null"), "a stale known_hosts entry for the IP must not matter");
+    assert.ok(opts.includes(`KnownHostsCommand=/bin/echo %H ${FAKE.hostPublicKey.split(" ").slice(0, 2).join(" ")}`));
+  });
+
+  it("uses the local engine for the local target", async () => {
+    const run = await runProgram({ stack: "local", config: localConfig() });
+    assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.host, undefined);
+  });
+
+  it("separates the proxy's edge network from the internal data network", async () => {
+    const run = await runProgram({ stack: "dev", config: doConfig() });
+    const edge = run.get(TYPES.network, "host-edge").inputs;
+    const data = run.get(TYPES.network, "host-data").inputs;
+    assert.equal(edge.name, "berth-dev-edge");
+    assert.equal(edge.internal, undefined);
+    assert.equal(data.name, "berth-dev-data");
+    assert.equal(data.internal, true, "databases must have no route out");
+
+    const networksOf = (role: string) =>
+      run
+        .ofType(TYPES.container)
+        .filter((c) => c.inputs.labels.some((l: any) => l.label === "berth.role" && l.value === role))
+        .map((c) => c.inputs.networksAdvanced.map((n: any) => n.name).sort());
+    assert.deepEqual(networksOf("proxy"), [["berth-dev-edge"]]);
+    assert.deepEqual(networksOf("database"), [["berth-dev-data"], ["berth-dev-data"]]);
+    assert.deepEqual(networksOf("app"), [["berth-dev-data", "berth-dev-edge"], ["berth-dev-data", "berth-dev-edge"]]);
+  });
+
+  it("trims a key comment so the known-hosts line stays well formed", () => {
+    const opts = sshOptions("ssh-ed25519 AAAAkey root@host\n");
+    assert.ok(opts.includes("KnownHostsCommand=/bin/echo %H ssh-ed25519 AAAAkey"));
+  });
+});

@@ -1,0 +1,183 @@
+import { strict as assert } from "assert";
+import { verify } from "unixcrypt";
+import { HaproxyOptions, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { ProgramRun, runProgram } from "../harness/program";
+import { doConfig, localConfig, TYPES } from "../harness/stacks";
+
+const BASE: HaproxyOptions = {
+  routes: [
+    { app: "web", hosts: ["example.com", "www.example.com"], dnsName: "app-web", port: 3000, healthPath: "/health" },
+    { app: "api-v2", hosts: ["api.example.com"], dnsName: "app-api-v2", port: 8080, healthPath: "/ready" },
+  ],
+  slots: 50,
+  health: { interMs: 500, fall: 2, rise: 2 },
+  httpsRedirect: true,
+  publicHttpsPort: 443,
+  hsts: true,
+};
+
+/** The lines of one section ("backend app_web", "frontend https", ...), trimmed. */
+function sectionOf(config: string, header: string): string[] {
+  const blocks = config.split(/\n\n/);
+  const block = blocks.find((b) => b.split("\n")[0] === header);
+  assert.ok(block, `no section "${header}" in:\n${config}`);
+  return block.split("\n").slice(1).map((l) => l.trim());
+}
+
+describe("Proxy", () => {
+  describe("haproxy.cfg", () => {
+    const config = renderHaproxyConfig(BASE);
+
+    it("routes each Host to its app's backend, ignoring case and port", () => {
+      const https = sectionOf(config, "frontend https");
+      assert.ok(https.includes("http-request set-var(txn.host) req.hdr(host),field(1,:),lower"));
+      assert.ok(https.includes("use_backend app_web if { var(txn.host) -m str example.com www.example.com }"));
+      assert.ok(https.includes("use_backend app_api_v2 if { var(txn.host) -m str api.example.com }"));
+      assert.ok(https.includes("default_backend no_route"));
+    });
+
+    it("finds replicas through Docker's DNS with one server slot per possible replica", () => {
+      const web = sectionOf(config, "backend app_web");
+      assert.ok(web.includes("balance roundrobin"));
+      assert.ok(web.includes("server-template srv 1-50 app-web:3000"));
+      assert.deepEqual(sectionOf(config, "resolvers docker").slice(0, 2), ["nameserver dockerdns 127.0.0.11:53", "accepted_payload_size 8192"]);
+      assert.match(config, /default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check/);
+    });
+
+    it("checks each replica's health path actively and takes a dead one out within 2 s by default", () => {
+      const api = sectionOf(config, "backend app_api_v2");
+      assert.ok(api.includes("option httpchk"));
+      assert.ok(api.includes("http-check send meth GET uri /ready ver HTTP/1.1 hdr Host api.example.com"));
+      const [, inter, fall] = /check inter (\d+)ms fall (\d+) rise 2/.exec(config)!;
+      assert.ok(Number(inter) * Number(fall) <= 2000, `inter ${inter} × fall ${fall} must be ≤ 2000 ms`);
+    });
+
+    it("takes inter, fall and rise from config", () => {
+      const custom = renderHaproxyConfig({ ...BASE, health: { interMs: 2000, fall: 3, rise: 5 } });
+      assert.match(custom, /check inter 2000ms fall 3 rise 5/);
+    });
+
+    it("retries failed connections on another replica", () => {
+      const defaults = sectionOf(config, "defaults");
+      assert.ok(defaults.includes("retry-on conn-failure empty-response response-timeout"));
+      assert.ok(defaults.includes("option redispatch 1"));
+      assert.ok(defaults.includes("retries 3"));
+    });
+
+    it("redirects HTTP to HTTPS, sends HSTS and security headers, compresses and logs to stdout", () => {
+      assert.ok(sectionOf(config, "frontend http").includes("http-request redirect scheme https code 301"));
+      const https = sectionOf(config, "frontend https");
+      assert.ok(https.includes('http-response set-header Strict-Transport-Security "max-age=63072000"'));
+      assert.ok(https.includes("http-response set-header X-Content-Type-Options nosniff"));
+      assert.ok(https.some((l) => l.startsWith("compression algo gzip")));
+      assert.ok(https.includes("bind :443 ssl crt /usr/local/etc/haproxy/certs/site.pem alpn h2,http/1.1"));
+      assert.ok(sectionOf(config, "global").includes("log stdout format raw local0 info"));
+      for (const t of ["timeout connect 2s", "timeout client 30s", "timeout server 30s", "timeout http-request 10s"]) {
+        assert.ok(sectionOf(config, "defaults").includes(t), t);
+      }
+    });
+
+    it("redirects to the right port when HTTPS is not on 443, and leaves out HSTS for self-signed", () => {
+      const local = renderHaproxyConfig({ ...BASE, publicHttpsPort: 8443, hsts: false });
+      assert.ok(
+        sectionOf(local, "frontend http").includes(
+          "http-request redirect location https://%[req.hdr(host),field(1,:)]:8443%[capture.req.uri] code 301",
+        ),
+      );
+      assert.doesNotMatch(local, /Strict-Transport-Security/);
+    });
+
+    it("serves apps over plain HTTP too when the redirect is off", () => {
+      const plain = renderHaproxyConfig({ ...BASE, httpsRedirect: false });
+      assert.ok(sectionOf(plain, "frontend http").includes("use_backend app_web if { var(txn.host) -m str example.com www.example.com }"));
+    });
+
+    it("reloads seamlessly: master-worker, listeners handed over, server state kept", () => {
+      const global = sectionOf(config, "global");
+      assert.ok(global.includes("master-worker"));
+      assert.ok(global.some((l) => /^stats socket \S+ mode 600 level admin expose-fd listeners$/.test(l)));
+      assert.ok(global.includes("server-state-file /var/lib/haproxy/server-state"));
+      assert.ok(sectionOf(config, "defaults").includes("load-server-state-from-file global"));
+    });
+
+    it("is the same text for the same routes in any order", () => {
+      assert.equal(renderHaproxyConfig({ ...BASE, routes: [...BASE.routes].reverse() }), config);
+    });
+  });
+
+  describe("component", () => {
+    let run: ProgramRun;
+    const password = "a-very-long-team-password";
+    const withAuth = doConfig({
+      apps: {
+        web: { image: "ghcr.io/acme/web:1", hosts: ["app.example.com"] },
+        docs: { image: "ghcr.io/acme/docs:1", hosts: ["docs.example.com"], port: 8080, health: { path: "/" }, basicAuth: { users: ["team"] } },
+      },
+      databases: {},
+      secrets: { basicAuth: { docs: { team: password } } },
+    });
+    before(async () => {
+      run = await runProgram({ stack: "dev", config: withAuth, secretKeys: ["secrets"] });
+    });
+    const proxyConfig = (r: ProgramRun) => r.get(TYPES.remoteCommand, "proxy-config").inputs.stdin as string;
+
+    it("publishes 80 and 443 and is replaced delete-before-replace (it owns the host ports)", () => {
+      const proxy = run.get(TYPES.container, "proxy");
+      assert.equal(proxy.deleteBeforeReplace, true);
+      assert.equal(proxy.inputs.name, "berth-dev-proxy");
+      assert.equal(proxy.inputs.image, "haproxy:3.2");
+      assert.deepEqual(proxy.inputs.ports.map((p: any) => [p.internal, p.external]), [[80, 80], [443, 443]]);
+      assert.deepEqual(proxy.inputs.volumes, [{ hostPath: "/etc/berth/proxy", containerPath: "/usr/local/etc/haproxy", readOnly: true }]);
+      assert.deepEqual(proxy.inputs.command, ["-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]);
+    });
+
+    it("keeps its config out of the container's inputs, so a route change never restarts it", async () => {
+      const changed = await runProgram({
+        stack: "dev",
+        config: { ...withAuth, apps: { ...(withAuth.apps as object), api: { image: "ghcr.io/acme/api:1", hosts: ["api.example.com"] } } },
+        secretKeys: ["secrets"],
+      });
+      assert.deepEqual(changed.get(TYPES.container, "proxy").inputs, run.get(TYPES.container, "proxy").inputs);
+      assert.notEqual(proxyConfig(changed), proxyConfig(run));
+      const trigger = (r: ProgramRun) => JSON.stringify(r.get(TYPES.remoteCommand, "proxy-reload").inputs.triggers);
+      assert.notEqual(trigger(changed), trigger(run), "a config change must trigger a reload");
+      assert.match(changed.get(TYPES.remoteCommand, "proxy-reload").inputs.create, /docker kill --signal USR2/);
+    });
+
+    it("writes the config and the key through stdin, 0600, never on a command line", () => {
+      const cert = run.get(TYPES.remoteCommand, "proxy-certificate").inputs;
+      assert.match(cert.create, /chmod 0600/);
+      assert.match(cert.stdin, /BEGIN PRIVATE KEY/);
+      assert.doesNotMatch(cert.create, /PRIVATE KEY/);
+      const config = run.get(TYPES.remoteCommand, "proxy-config").inputs;
+      assert.match(config.create, /chmod 0600/);
+      assert.match(config.stdin, /^frontend https$/m);
+    });
+
+    it("protects a route with basic auth, holding only a salted SHA-512 hash of the password", () => {
+      const config = proxyConfig(run);
+      assert.ok(!config.includes(password));
+      const hash = /^\s+user team password (\$6\$\S+)$/m.exec(config)?.[1];
+      assert.ok(hash, config);
+      assert.equal(verify(password, hash), true);
+      const docs = sectionOf(config, "backend app_docs");
+      assert.ok(docs.includes('http-request auth realm "Restricted" unless { http_auth(users_docs) }'));
+      assert.ok(!sectionOf(config, "backend app_web").some((l) => l.includes("http-request auth")));
+    });
+
+    it("uses a self-signed certificate on the local target and no HSTS", async () => {
+      const local = await runProgram({ stack: "local", config: localConfig() });
+      assert.equal(local.ofType(TYPES.selfSigned).length, 1);
+      assert.equal(local.ofType(TYPES.originCert).length, 0);
+      assert.doesNotMatch(local.get(TYPES.localCommand, "proxy-config").inputs.stdin, /Strict-Transport-Security/);
+    });
+
+    it("makes a Cloudflare origin certificate for every host and sets the zone to Full (strict)", () => {
+      const origin = run.get(TYPES.originCert, "tls-origin").inputs;
+      assert.deepEqual(origin.hostnames, ["app.example.com", "docs.example.com"]);
+      assert.equal(origin.requestType, "origin-ecc");
+      const ssl = run.get(TYPES.zoneSetting, "tls-ssl-strict").inputs;
+      assert.deepEqual([ssl.settingId, ssl.value, ssl.zoneId], ["ssl", "strict", "023e105f4ecef8ad9ca31a8372d0c353"]);
+    });
+  });
+});
