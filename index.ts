@@ -53,6 +53,7 @@ if (cfg.target === "digitalocean") {
     labels,
     stateDir: "/etc/berth",
     dependsOn: [server.ready],
+    hostId: server.droplet.id,
   });
 } else {
   host = new DockerHost("host", {

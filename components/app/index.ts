@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HealthConfig } from "../config/schema";
 import type { Database } from "../database";
 import type { DockerHost } from "../docker-host";
-import { appAlias, dockerLabels } from "../naming";
+import { appAlias } from "../naming";
 import { dockerHealthcheck, healthWaitSeconds } from "./healthcheck";
 
 export interface AppArgs {
@@ -57,7 +57,7 @@ export class App extends pulumi.ComponentResource {
       { name: host.edgeNetworkName, aliases: [this.alias] },
       ...(args.databases.length > 0 ? [{ name: host.dataNetworkName }] : []),
     ];
-    const labels = dockerLabels({ ...host.labels, "berth.role": "app", "berth.app": name });
+    const labels = host.labels({ "berth.role": "app", "berth.app": name });
 
     this.replicas = Array.from(
       { length: args.replicas },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
-import { databaseAlias, dockerLabels } from "../naming";
+import { databaseAlias } from "../naming";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
 
 /** Where a database keeps its files. */
@@ -53,7 +53,7 @@ export class Database extends pulumi.ComponentResource {
     this.password = pulumi.secret(password.result);
 
     const alias = databaseAlias(name);
-    const labels = { ...host.labels, "berth.role": "database", "berth.database": name };
+    const labels = host.labels({ "berth.role": "database", "berth.database": name });
     const volumes = this.dataVolumes(name, args, spec, labels);
     const engine = engineContainerArgs(args.engine, name, this.password, args.memoryMb);
 
@@ -83,7 +83,7 @@ export class Database extends pulumi.ComponentResource {
         stopTimeout: spec.stopGraceSeconds,
         destroyGraceSeconds: spec.stopGraceSeconds,
         securityOpts: ["no-new-privileges:true"],
-        labels: dockerLabels(labels),
+        labels,
       },
       host.dockerOptions({ parent: this, deleteBeforeReplace: true }),
     );
@@ -96,13 +96,13 @@ export class Database extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 
-  private dataVolumes(name: string, args: DatabaseArgs, spec: EngineSpec, labels: Record<string, string>) {
+  private dataVolumes(name: string, args: DatabaseArgs, spec: EngineSpec, labels: ReturnType<DockerHost["labels"]>) {
     if (args.storage.kind === "hostPath") {
       return [{ hostPath: args.storage.path, containerPath: spec.dataDir }];
     }
     const volume = new docker.Volume(
       `${name}-data`,
-      { name: `${args.host.namePrefix}-db-${name}-data`, labels: dockerLabels(labels) },
+      { name: `${args.host.namePrefix}-db-${name}-data`, labels },
       // Like the droplet's volume, the data outlives `pulumi destroy`.
       args.host.dockerOptions({ parent: this, retainOnDelete: true }),
     );

@@ -30,6 +30,11 @@ export interface DockerHostArgs {
   stateDir: string;
   /** Resources that must exist before anything talks to Docker (the droplet's readiness check). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Identity of the machine behind the endpoint (the droplet id). When it changes, the host is a
+   * new, empty machine: every Docker object and host command is re-created on it in the same run.
+   */
+  hostId?: pulumi.Input<string>;
 }
 
 /** A command run on the Docker host: over SSH for a droplet, locally for the `local` target. */
@@ -62,8 +67,11 @@ export class DockerHost extends pulumi.ComponentResource {
 
   private readonly endpoint: DockerEndpoint;
   private readonly ready: pulumi.Input<pulumi.Resource>[];
+  private readonly hostId?: pulumi.Input<string>;
+  /** Prefix of every Docker object's name. */
   public readonly namePrefix: string;
-  public readonly labels: Record<string, string>;
+  private readonly stackLabels: Record<string, string>;
+  /** Host directory for the files berth manages. */
   public readonly stateDir: string;
 
   constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,8 +79,9 @@ export class DockerHost extends pulumi.ComponentResource {
     this.endpoint = args.endpoint;
     this.ready = args.dependsOn ?? [];
     this.namePrefix = args.namePrefix;
-    this.labels = args.labels;
+    this.stackLabels = args.labels;
     this.stateDir = args.stateDir;
+    this.hostId = args.hostId;
 
     this.provider = new docker.Provider(
       `${name}-docker`,
@@ -87,12 +96,12 @@ export class DockerHost extends pulumi.ComponentResource {
 
     this.edgeNetwork = new docker.Network(
       `${name}-edge`,
-      { name: `${args.namePrefix}-edge`, driver: "bridge", labels: dockerLabels(args.labels) },
+      { name: `${args.namePrefix}-edge`, driver: "bridge", labels: this.labels() },
       this.dockerOptions(),
     );
     this.dataNetwork = new docker.Network(
       `${name}-data`,
-      { name: `${args.namePrefix}-data`, driver: "bridge", internal: true, labels: dockerLabels(args.labels) },
+      { name: `${args.namePrefix}-data`, driver: "bridge", internal: true, labels: this.labels() },
       this.dockerOptions(),
     );
     this.edgeNetworkName = this.edgeNetwork.name;
@@ -111,6 +120,15 @@ export class DockerHost extends pulumi.ComponentResource {
     };
   }
 
+  /**
+   * Labels for a Docker object on this host: the stack's, `extra`, and the host's identity. Labels
+   * force replacement, so a new droplet gets every object re-created on it.
+   */
+  labels(extra: Record<string, string> = {}): pulumi.Input<{ label: string; value: pulumi.Input<string> }>[] {
+    const labels: pulumi.Input<{ label: string; value: pulumi.Input<string> }>[] = dockerLabels({ ...this.stackLabels, ...extra });
+    return this.hostId === undefined ? labels : [...labels, { label: "berth.host", value: this.hostId }];
+  }
+
   /** A path on the Docker host below berth's state directory. */
   hostPath(...parts: string[]): string {
     return [this.stateDir, ...parts].join("/");
@@ -124,7 +142,8 @@ export class DockerHost extends pulumi.ComponentResource {
       update: args.update ?? args.create,
       delete: args.delete,
       stdin: args.stdin,
-      triggers: args.triggers,
+      // A new machine behind the endpoint needs every host file written again.
+      triggers: [...(args.triggers ?? []), ...(this.hostId === undefined ? [] : [this.hostId])],
     };
     if (this.endpoint.kind === "local") {
       return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"] }, options);

@@ -92,7 +92,8 @@ function globalSection(): string {
     "user haproxy",
     "group haproxy",
     "log stdout format raw local0 info",
-    "maxconn 20000",
+    // No maxconn: HAProxy sizes it from the container's file-descriptor limit, which differs by
+    // engine; a fixed value above that limit stops HAProxy from starting at all.
     // Old workers get this long to finish their requests after a reload.
     "hard-stop-after 60s",
     `stats socket ${PROXY_PATHS.adminSocket} mode 600 level admin expose-fd listeners`,

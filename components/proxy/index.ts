@@ -5,7 +5,6 @@ import { createHash } from "crypto";
 import type { BasicAuthConfig } from "../config/schema";
 import type { DockerHost } from "../docker-host";
 import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
-import { dockerLabels } from "../naming";
 import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
 import { sha512Crypt } from "./password-hash";
 
@@ -104,7 +103,7 @@ export class Proxy extends pulumi.ComponentResource {
         stopSignal: "SIGUSR1", // soft stop: finish open requests, then exit
         stopTimeout: 30,
         destroyGraceSeconds: 30,
-        labels: dockerLabels({ ...host.labels, "berth.role": "proxy" }),
+        labels: host.labels({ "berth.role": "proxy" }),
       },
       host.dockerOptions({ parent: this, deleteBeforeReplace: true, dependsOn: [configFile, certFile] }),
     );

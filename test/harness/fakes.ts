@@ -47,9 +47,14 @@ const COMPUTED: Record<string, (args: MockResourceArgs) => Outputs> = {
   "command:remote:Command": () => ({ stdout: "", stderr: "" }),
 };
 
-export function fakeOutputs(args: MockResourceArgs): MockResourceResult {
+/** Per-run changes to the fake provider answers, e.g. a new droplet id for a replaced droplet. */
+export interface FakeOverrides {
+  dropletId?: string;
+}
+
+export function fakeOutputs(args: MockResourceArgs, overrides: FakeOverrides = {}): MockResourceResult {
   const computed = COMPUTED[args.type]?.(args) ?? {};
-  const id = args.type === "digitalocean:index/droplet:Droplet" ? FAKE.dropletId : `${args.name}-id`;
+  const id = args.type === "digitalocean:index/droplet:Droplet" ? overrides.dropletId ?? FAKE.dropletId : `${args.name}-id`;
   return { id, state: { ...args.inputs, ...computed } };
 }
 

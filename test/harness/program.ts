@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { fakeOutputs, fakeInvoke } from "./fakes";
+import { FakeOverrides, fakeInvoke, fakeOutputs } from "./fakes";
 
 /**
  * Runs the unmodified berth program (index.ts) under `pulumi.runtime.setMocks` and records every
@@ -54,6 +54,8 @@ export interface RunOptions {
   secretKeys?: string[];
   /** Extra provider config, e.g. `{ "cloudflare:apiToken": "..." }`. */
   providerConfig?: Record<string, string>;
+  /** Changes to what the fake providers answer. */
+  fakes?: FakeOverrides;
 }
 
 /** Runs the program once. Rejects with the program's own error (e.g. a ConfigError). */
@@ -61,7 +63,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const resources: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => fakeOutputs(args),
+      newResource: (args) => fakeOutputs(args, opts.fakes),
       call: (args) => fakeInvoke(args),
     },
     "berth",

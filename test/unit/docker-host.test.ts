@@ -44,3 +44,31 @@ describe("DockerHost", () => {
     assert.ok(opts.includes("KnownHostsCommand=/bin/echo %H ssh-ed25519 AAAAkey"));
   });
 });
+
+describe("DockerHost on a replaced droplet", () => {
+  it("re-creates every Docker object and rewrites every host file on the new droplet", async () => {
+    const before = await runProgram({ stack: "dev", config: doConfig() });
+    const after = await runProgram({ stack: "dev", config: doConfig(), fakes: { dropletId: "777777" } });
+    const onHost = (r: { type: string }) => r.type.startsWith("docker:") || r.type === TYPES.remoteCommand;
+    const objects = before.resources.filter(onHost);
+    assert.ok(objects.length >= 8);
+    for (const old of objects) {
+      const now = after.get(old.type, old.name);
+      if (old.type === TYPES.remoteCommand) {
+        assert.notDeepEqual(now.inputs.triggers, old.inputs.triggers, `${old.name} must run again`);
+      } else {
+        // Labels force replacement of Docker objects.
+        const hostLabel = (r: typeof old) => r.inputs.labels.find((l: any) => l.label === "berth.host")?.value;
+        assert.equal(hostLabel(old), FAKE.dropletId, old.name);
+        assert.equal(hostLabel(now), "777777", old.name);
+      }
+    }
+  });
+
+  it("does not label local objects with a host identity", async () => {
+    const run = await runProgram({ stack: "local", config: localConfig() });
+    for (const r of run.resources.filter((x) => x.type.startsWith("docker:"))) {
+      assert.ok(!r.inputs.labels.some((l: any) => l.label === "berth.host"), r.name);
+    }
+  });
+});
