@@ -74,6 +74,11 @@ const databases = mapValues(
       image: db.image,
       memoryMb: db.memoryMb,
       storage: server ? { kind: "hostPath", path: `${DATA_PATH}/${db.engine}/${name}` } : { kind: "volume" },
+      // Dumps go to the volume, so they outlive the droplet. The local target has no scheduler.
+      backup:
+        server && db.backupKeepDays > 0
+          ? { directory: `${DATA_PATH}/backups/${db.engine}/${name}`, keepDays: db.backupKeepDays }
+          : undefined,
     }),
 );
 

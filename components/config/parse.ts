@@ -3,6 +3,7 @@ import { crossFieldIssues, RuleIssue } from "./rules";
 import {
   AppConfig,
   DatabaseConfig,
+  DEFAULT_BACKUP_KEEP_DAYS,
   DEFAULT_IMAGES,
   ParsedStack,
   stackSchema,
@@ -20,7 +21,7 @@ export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "
   /** Host address the proxy publishes its ports on. */
   bindAddress: string;
   apps: Record<string, AppConfig>;
-  databases: Record<string, DatabaseConfig & { image: string }>;
+  databases: Record<string, DatabaseConfig & { image: string; backupKeepDays: number }>;
   secrets: {
     env: Record<string, Record<string, S>>;
     basicAuth: Record<string, Record<string, S>>;
@@ -56,7 +57,14 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
 function resolveDefaults(cfg: ParsedStack): StackConfig {
   const targetDefaults = TARGET_DEFAULTS[cfg.target];
   const databases = Object.fromEntries(
-    Object.entries(cfg.databases).map(([name, db]) => [name, { ...db, image: db.image ?? DEFAULT_IMAGES[db.engine] }]),
+    Object.entries(cfg.databases).map(([name, db]) => [
+      name,
+      {
+        ...db,
+        image: db.image ?? DEFAULT_IMAGES[db.engine],
+        backupKeepDays: db.backupKeepDays ?? (db.engine === "postgres" ? DEFAULT_BACKUP_KEEP_DAYS : 0),
+      },
+    ]),
   );
   return {
     ...cfg,

@@ -98,6 +98,15 @@ function hostIssues(cfg: ParsedStack): RuleIssue[] {
 
 function databaseReferenceIssues(cfg: ParsedStack): RuleIssue[] {
   const issues: RuleIssue[] = [];
+  for (const [name, db] of Object.entries(cfg.databases)) {
+    if (db.engine === "redis" && db.backupKeepDays !== undefined) {
+      issues.push({
+        path: ["databases", name, "backupKeepDays"],
+        message: "applies to postgres only (Redis persists with its append-only file on the data volume)",
+        got: db.backupKeepDays,
+      });
+    }
+  }
   const known = Object.keys(cfg.databases);
   for (const [app, spec] of Object.entries(cfg.apps)) {
     const engines = new Map<string, string>();

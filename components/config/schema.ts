@@ -71,7 +71,12 @@ export const databaseSchema = strictObject({
   engine: oneOf(ENGINES),
   image: imageRef.optional(),
   memoryMb: integer(64, 65536).default(512),
+  /** Days of daily pg_dump backups to keep on the data volume (postgres on a droplet); 0: none. */
+  backupKeepDays: integer(0, 365).optional(),
 });
+
+/** Default for `backupKeepDays` of a postgres database. */
+export const DEFAULT_BACKUP_KEEP_DAYS = 7;
 
 export const secretsSchema = strictObject({
   /** Secret environment values: app name → variable name → value. */

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
 import { databaseAlias } from "../naming";
+import { renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
 
 /** Where a database keeps its files. */
@@ -24,6 +25,8 @@ export interface DatabaseArgs {
   memoryMb: pulumi.Input<number>;
   /** Where the data lives. */
   storage: DatabaseStorage;
+  /** Daily pg_dump backups on the Docker host (postgres only; needs systemd, i.e. a droplet). */
+  backup?: { directory: string; keepDays: number };
 }
 
 /**
@@ -53,6 +56,7 @@ export class Database extends pulumi.ComponentResource {
     this.password = pulumi.secret(password.result);
 
     const alias = databaseAlias(name);
+    const containerName = `${host.namePrefix}-db-${name}`;
     const labels = host.labels({ "berth.role": "database", "berth.database": name });
     const volumes = this.dataVolumes(name, args, spec, labels);
     const engine = engineContainerArgs(args.engine, name, this.password, args.memoryMb);
@@ -60,7 +64,7 @@ export class Database extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-server`,
       {
-        name: `${host.namePrefix}-db-${name}`,
+        name: containerName,
         image: args.image,
         envs: engine.envs,
         command: engine.command,
@@ -87,6 +91,23 @@ export class Database extends pulumi.ComponentResource {
       },
       host.dockerOptions({ parent: this, deleteBeforeReplace: true }),
     );
+
+    if (args.backup) {
+      if (args.engine !== "postgres") throw new Error(`Database ${name}: backups are for postgres only`);
+      const unit = `berth-backup-${name}`;
+      const description = `berth backup of Postgres database ${name}`;
+      const backupScript = renderPostgresBackupScript({
+        name,
+        container: containerName,
+        directory: args.backup.directory,
+        keepDays: args.backup.keepDays,
+      });
+      host.runOnHost(
+        `${name}-backup`,
+        { create: renderInstallBackupScript(unit, backupScript, description), delete: renderUninstallBackupScript(unit) },
+        { parent: this, dependsOn: [this.container] },
+      );
+    }
 
     this.url = pulumi.secret(
       args.engine === "postgres"

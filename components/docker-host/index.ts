@@ -136,7 +136,14 @@ export class DockerHost extends pulumi.ComponentResource {
 
   /** Runs a script on the Docker host. */
   runOnHost(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
-    const options = { parent: this, ...opts, dependsOn: [...this.ready, ...toArray(opts.dependsOn)] };
+    const options = {
+      parent: this,
+      ...opts,
+      dependsOn: [...this.ready, ...toArray(opts.dependsOn)],
+      // A replacement must not run the old command's delete after the new one's create on the
+      // same host, or it would undo what the new one just did.
+      deleteBeforeReplace: args.delete !== undefined || opts.deleteBeforeReplace,
+    };
     const common = {
       create: args.create,
       update: args.update ?? args.create,

@@ -116,6 +116,11 @@ describe("config", () => {
       ["the same port for HTTP and HTTPS", localConfig({ httpPort: 8443 }), /^berth:httpsPort must differ from httpPort \(got 8443\)$/],
       ["a secretEnv without a secret value", doConfig({ apps: app({ secretEnv: ["API_KEY"] }) }), /^berth:apps\.web\.secretEnv\[0\] needs a secret value: pulumi config set --secret --path 'secrets\.env\.web\.API_KEY'/],
       ["basic auth without a password", doConfig({ apps: app({ basicAuth: { users: ["alice"] } }) }), /^berth:apps\.web\.basicAuth\.users\[0\] needs a password/],
+      [
+        "a backup setting on redis",
+        doConfig({ databases: { main: { engine: "postgres" }, cache: { engine: "redis", backupKeepDays: 3 } } }),
+        /^berth:databases\.cache\.backupKeepDays applies to postgres only .* \(got 3\)$/,
+      ],
       ["a secret that no app uses", doConfig({ apps: app({}), secrets: { env: { web: { API_KEY: "x" } } } }), /^berth:secrets\.env\.web\.API_KEY is not used: add API_KEY to berth:apps\.web\.secretEnv/],
       ["a secret for an app that does not exist", doConfig({ apps: app({}), secrets: { env: { wbe: { API_KEY: "x" } } } }), /^berth:secrets\.env\.wbe\.API_KEY belongs to no app/],
     ];

@@ -35,7 +35,7 @@ describe("committed stacks", () => {
       [TYPES.dockerProvider]: 1,
       [TYPES.network]: 2,
       [TYPES.container]: 4, // proxy, postgres, redis, 1 replica
-      [TYPES.remoteCommand]: 4, // ready, proxy config, certificate, reload
+      [TYPES.remoteCommand]: 5, // ready, proxy config, certificate, reload, postgres backup
     });
     assert.equal(run.get(TYPES.droplet, "berth-dev-droplet").inputs.size, "s-1vcpu-2gb");
     const names = run.outputs.replicaNames.value as Record<string, string[]>;
