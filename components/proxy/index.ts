@@ -77,14 +77,19 @@ export class Proxy extends pulumi.ComponentResource {
       .all([this.config, args.certificatePem])
       .apply(([config, pem]) => createHash("sha256").update(config).update(pem).digest("hex"));
 
-    const configFile = host.runOnHost(`${name}-config`, {
-      create: renderWriteFileScript({ path: `${configDir}/haproxy.cfg.next`, mode: "0600", seed: `${configDir}/haproxy.cfg` }),
-      stdin: this.config,
-    });
-    const certFile = host.runOnHost(`${name}-certificate`, {
-      create: renderWriteFileScript({ path: `${configDir}/certs/site.pem`, mode: "0600" }),
-      stdin: args.certificatePem,
-    });
+    const configFile = host.runOnHost(
+      `${name}-config`,
+      {
+        create: renderWriteFileScript({ path: `${configDir}/haproxy.cfg.next`, mode: "0600", seed: `${configDir}/haproxy.cfg` }),
+        stdin: this.config,
+      },
+      { parent: this },
+    );
+    const certFile = host.runOnHost(
+      `${name}-certificate`,
+      { create: renderWriteFileScript({ path: `${configDir}/certs/site.pem`, mode: "0600" }), stdin: args.certificatePem },
+      { parent: this },
+    );
 
     const publish = (internal: number, external: number) => ({ internal, external, protocol: "tcp", ip: args.bindAddress });
     this.container = new docker.Container(

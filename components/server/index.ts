@@ -82,17 +82,13 @@ export class Server extends pulumi.ComponentResource {
     );
     const volumeDevice = pulumi.interpolate`/dev/disk/by-id/scsi-0DO_Volume_${this.volume.name}`;
 
-    // Secret: it carries the host's private key.
-    const userData = pulumi.secret(pulumi
+    const cloudInit = pulumi
       .all([volumeDevice, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
       .apply(([device, privateKey, publicKey]) =>
-        renderCloudInit({
-          volumeDevice: device,
-          dataPath: args.dataPath,
-          swapSizeGb: args.swapSizeGb,
-          hostKey: { privateKey, publicKey },
-        }),
-      ));
+        renderCloudInit({ volumeDevice: device, dataPath: args.dataPath, swapSizeGb: args.swapSizeGb, hostKey: { privateKey, publicKey } }),
+      );
+    // Secret: it carries the host's private key.
+    const userData = pulumi.secret(cloudInit);
 
     this.droplet = new digitalocean.Droplet(
       `${name}-droplet`,

@@ -181,3 +181,14 @@ describe("Proxy", () => {
     });
   });
 });
+
+describe("Proxy resource tree", () => {
+  it("owns its container and every host command that serves it", async () => {
+    const run = await runProgram({ stack: "dev", config: doConfig() });
+    const proxy = run.resources.find((r) => r.type === "berth:index:Proxy")!;
+    for (const name of ["proxy-config", "proxy-certificate", "proxy-reload"]) {
+      assert.equal(run.get(TYPES.remoteCommand, name).parent, proxy.urn, name);
+    }
+    assert.equal(run.get(TYPES.container, "proxy").parent, proxy.urn);
+  });
+});
