@@ -10,7 +10,7 @@ export interface AppArgs {
   /** The Docker host and networks to run on. */
   host: DockerHost;
   /** Image reference, e.g. `ghcr.io/acme/web:1.4.2`. Changing it rolls every replica. */
-  image: pulumi.Input<string>;
+  image: string;
   /** Number of containers (1–50). Changing it adds or removes replicas and nothing else. */
   replicas: number;
   /** Port the app listens on inside the container; also passed as `PORT`. */
@@ -52,6 +52,7 @@ export class App extends pulumi.ComponentResource {
     const host = args.host;
     this.alias = appAlias(name);
 
+    const image = host.image(args.image);
     const envs = appEnvironment(args);
     const networks: docker.types.input.ContainerNetworksAdvanced[] = [
       { name: host.edgeNetworkName, aliases: [this.alias] },
@@ -65,7 +66,7 @@ export class App extends pulumi.ComponentResource {
         new docker.Container(
           `${host.namePrefix}-${name}-${i}`,
           {
-            image: args.image,
+            image,
             envs,
             networksAdvanced: networks,
             healthcheck: dockerHealthcheck(args.port, args.health),

@@ -20,7 +20,7 @@ export interface DatabaseArgs {
   /** `postgres` or `redis`. */
   engine: Engine;
   /** Image reference, e.g. `postgres:17`. */
-  image: pulumi.Input<string>;
+  image: string;
   /** Memory limit in MiB. */
   memoryMb: pulumi.Input<number>;
   /** Where the data lives. */
@@ -65,7 +65,7 @@ export class Database extends pulumi.ComponentResource {
       `${name}-server`,
       {
         name: containerName,
-        image: args.image,
+        image: host.image(args.image),
         envs: engine.envs,
         command: engine.command,
         uploads: engine.uploads,

@@ -73,6 +73,7 @@ export class DockerHost extends pulumi.ComponentResource {
   private readonly stackLabels: Record<string, string>;
   /** Host directory for the files berth manages. */
   public readonly stateDir: string;
+  private readonly images = new Map<string, docker.RemoteImage>();
 
   constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:index:DockerHost", name, {}, opts);
@@ -127,6 +128,30 @@ export class DockerHost extends pulumi.ComponentResource {
   labels(extra: Record<string, string> = {}): pulumi.Input<{ label: string; value: pulumi.Input<string> }>[] {
     const labels: pulumi.Input<{ label: string; value: pulumi.Input<string> }>[] = dockerLabels({ ...this.stackLabels, ...extra });
     return this.hostId === undefined ? labels : [...labels, { label: "berth.host", value: this.hostId }];
+  }
+
+  /**
+   * The engine's id of an image, pulled once per reference before any container uses it.
+   * Containers must be given the id, not the reference: the provider reads a container's image
+   * back as its id, so a reference would show a replacement on every update. A new reference
+   * (a new tag) is a new image, and so rolls the containers that use it.
+   */
+  image(reference: string): pulumi.Output<string> {
+    let image = this.images.get(reference);
+    if (!image) {
+      image = new docker.RemoteImage(
+        `${this.namePrefix}-image-${reference.replace(/[^A-Za-z0-9.-]+/g, "-")}`,
+        {
+          name: reference,
+          // The local engine's images may serve other projects too: never delete them there.
+          keepLocally: this.endpoint.kind === "local",
+          triggers: this.hostId === undefined ? undefined : { host: this.hostId },
+        },
+        this.dockerOptions(),
+      );
+      this.images.set(reference, image);
+    }
+    return image.imageId;
   }
 
   /** A path on the Docker host below berth's state directory. */

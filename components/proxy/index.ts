@@ -20,8 +20,8 @@ export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth"> {
 export interface ProxyArgs {
   /** The Docker host and networks to run on. */
   host: DockerHost;
-  /** HAProxy image; the config is kept valid for HAProxy 2.6 and later. */
-  image: pulumi.Input<string>;
+  /** HAProxy image reference; the config is kept valid for HAProxy 2.6 and later. */
+  image: string;
   /** Apps to route to, by Host header. */
   routes: ProxyRouteArgs[];
   /** Server slots per backend: the most replicas an app may run. */
@@ -96,7 +96,7 @@ export class Proxy extends pulumi.ComponentResource {
       name,
       {
         name: containerName,
-        image: args.image,
+        image: host.image(args.image),
         // Master-worker in the foreground; the master stays root to read the 0600 key on reload.
         entrypoints: ["haproxy"],
         command: ["-W", "-db", "-f", PROXY_PATHS.configFile],

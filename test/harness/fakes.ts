@@ -9,6 +9,11 @@ import { createHash } from "crypto";
 
 const short = (s: string, n = 8) => createHash("sha256").update(s).digest("hex").slice(0, n);
 
+/** The id the fake Docker engine gives a pulled image. */
+export function fakeImageId(reference: string): string {
+  return `sha256:${createHash("sha256").update(reference).digest("hex")}`;
+}
+
 /** The password the fake random provider "generates" for a resource name: alphanumeric, 32 chars. */
 export function fakePassword(resourceName: string): string {
   return `pw${short(resourceName, 30)}`;
@@ -43,6 +48,7 @@ const COMPUTED: Record<string, (args: MockResourceArgs) => Outputs> = {
   "random:index/randomString:RandomString": (a) => ({ result: `salt${short(a.name, 12)}` }),
   // Like the real provider, a container without a name is auto-named from its resource name.
   "docker:index/container:Container": (a) => ({ name: a.inputs.name ?? `${a.name}-${short(a.name, 7)}` }),
+  "docker:index/remoteImage:RemoteImage": (a) => ({ imageId: fakeImageId(a.inputs.name), repoDigest: `${a.inputs.name}@sha256:0` }),
   "command:local:Command": () => ({ stdout: "", stderr: "" }),
   "command:remote:Command": () => ({ stdout: "", stderr: "" }),
 };

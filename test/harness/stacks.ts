@@ -43,6 +43,7 @@ export const TYPES = {
   container: "docker:index/container:Container",
   network: "docker:index/network:Network",
   dockerVolume: "docker:index/volume:Volume",
+  remoteImage: "docker:index/remoteImage:RemoteImage",
   dockerProvider: "pulumi:providers:docker",
   droplet: "digitalocean:index/droplet:Droplet",
   reservedIp: "digitalocean:index/reservedIp:ReservedIp",

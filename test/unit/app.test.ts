@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { execFile, execFileSync } from "child_process";
 import { promisify } from "util";
 import { renderHealthProbe } from "../../components/app/healthcheck";
+import { fakeImageId } from "../harness/fakes";
 import { ProgramRun, RegisteredResource, runProgram } from "../harness/program";
 import { doConfig, TYPES } from "../harness/stacks";
 
@@ -84,11 +85,25 @@ describe("App", () => {
     assert.deepEqual(gone, [`${TYPES.container}::berth-dev-web-1`]);
   });
 
-  it("a new image changes only the replicas (each is then replaced create-before-delete)", async () => {
+  it("a new image pulls it once and changes only the replicas (each is replaced create-before-delete)", async () => {
     const rolled = await runProgram({ stack: "dev", config: withReplicas(2, "ghcr.io/acme/web:1.1.0") });
     const before = snapshot(run);
-    const changed = [...snapshot(rolled).entries()].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+    const after = snapshot(rolled);
+    const changed = [...after.entries()].filter(([k, v]) => before.has(k) && before.get(k) !== v).map(([k]) => k);
     assert.deepEqual(changed, [0, 1].map((i) => `${TYPES.container}::berth-dev-web-${i}`));
+    assert.deepEqual([...after.keys()].filter((k) => !before.has(k)), [`${TYPES.remoteImage}::berth-dev-image-ghcr.io-acme-web-1.1.0`]);
+    assert.deepEqual([...before.keys()].filter((k) => !after.has(k)), [`${TYPES.remoteImage}::berth-dev-image-ghcr.io-acme-web-1.0.0`]);
+    assert.equal(rolled.get(TYPES.container, "berth-dev-web-0").inputs.image, fakeImageId("ghcr.io/acme/web:1.1.0"));
+  });
+
+  it("runs replicas from the pulled image's id, which is what the provider reads back", () => {
+    const pull = run.get(TYPES.remoteImage, "berth-dev-image-ghcr.io-acme-web-1.0.0");
+    assert.equal(pull.inputs.name, "ghcr.io/acme/web:1.0.0");
+    assert.equal(pull.inputs.keepLocally, false, "a droplet reclaims the disk of images no longer used");
+    for (const r of run.resources.filter(isReplica)) {
+      assert.equal(r.inputs.image, fakeImageId("ghcr.io/acme/web:1.0.0"));
+      assert.ok(r.dependencies.includes(pull.urn));
+    }
   });
 
   describe("health probe", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { fakePassword } from "../harness/fakes";
+import { fakeImageId, fakePassword } from "../harness/fakes";
 import { ProgramRun, runProgram } from "../harness/program";
 import { doConfig, localConfig, TYPES } from "../harness/stacks";
 
@@ -52,8 +52,9 @@ describe("Database", () => {
     assert.equal(pg.stopSignal, "SIGINT");
     assert.equal(pg.destroyGraceSeconds, 60);
     assert.equal(pg.name, "berth-dev-db-main");
-    assert.equal(pg.image, "postgres:17");
-    assert.equal(redis().inputs.image, "redis:7");
+    assert.equal(pg.image, fakeImageId("postgres:17"));
+    assert.equal(redis().inputs.image, fakeImageId("redis:7"));
+    assert.equal(run.get(TYPES.remoteImage, "berth-dev-image-postgres-17").inputs.name, "postgres:17");
   });
 
   it("gives Postgres a generated password and a database named after it", () => {

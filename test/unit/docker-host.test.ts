@@ -50,12 +50,14 @@ describe("DockerHost on a replaced droplet", () => {
     const before = await runProgram({ stack: "dev", config: doConfig() });
     const after = await runProgram({ stack: "dev", config: doConfig(), fakes: { dropletId: "777777" } });
     const onHost = (r: { type: string }) => r.type.startsWith("docker:") || r.type === TYPES.remoteCommand;
+    const triggerOf = (r: { inputs: any }) => JSON.stringify(r.inputs.triggers);
     const objects = before.resources.filter(onHost);
     assert.ok(objects.length >= 8);
     for (const old of objects) {
       const now = after.get(old.type, old.name);
-      if (old.type === TYPES.remoteCommand) {
-        assert.notDeepEqual(now.inputs.triggers, old.inputs.triggers, `${old.name} must run again`);
+      if (old.type === TYPES.remoteCommand || old.type === TYPES.remoteImage) {
+        // A command's triggers re-run it; an image's triggers pull it again.
+        assert.notEqual(triggerOf(now), triggerOf(old), `${old.name} must run again on the new droplet`);
       } else {
         // Labels force replacement of Docker objects.
         const hostLabel = (r: typeof old) => r.inputs.labels.find((l: any) => l.label === "berth.host")?.value;
@@ -67,8 +69,12 @@ describe("DockerHost on a replaced droplet", () => {
 
   it("does not label local objects with a host identity", async () => {
     const run = await runProgram({ stack: "local", config: localConfig() });
-    for (const r of run.resources.filter((x) => x.type.startsWith("docker:"))) {
+    for (const r of run.resources.filter((x) => x.type.startsWith("docker:") && x.type !== TYPES.remoteImage)) {
       assert.ok(!r.inputs.labels.some((l: any) => l.label === "berth.host"), r.name);
+    }
+    for (const image of run.ofType(TYPES.remoteImage)) {
+      assert.equal(image.inputs.keepLocally, true, "the local engine's images are never deleted");
+      assert.equal(image.inputs.triggers, undefined);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { verify } from "unixcrypt";
 import { HaproxyOptions, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { fakeImageId } from "../harness/fakes";
 import { ProgramRun, runProgram } from "../harness/program";
 import { doConfig, localConfig, TYPES } from "../harness/stacks";
 
@@ -125,7 +126,7 @@ describe("Proxy", () => {
       const proxy = run.get(TYPES.container, "proxy");
       assert.equal(proxy.deleteBeforeReplace, true);
       assert.equal(proxy.inputs.name, "berth-dev-proxy");
-      assert.equal(proxy.inputs.image, "haproxy:3.2");
+      assert.equal(proxy.inputs.image, fakeImageId("haproxy:3.2"));
       assert.deepEqual(proxy.inputs.ports.map((p: any) => [p.internal, p.external]), [[80, 80], [443, 443]]);
       assert.deepEqual(proxy.inputs.volumes, [{ hostPath: "/etc/berth/proxy", containerPath: "/usr/local/etc/haproxy", readOnly: true }]);
       assert.deepEqual(proxy.inputs.command, ["-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]);

@@ -34,6 +34,7 @@ describe("committed stacks", () => {
       [TYPES.randomPassword]: 2,
       [TYPES.dockerProvider]: 1,
       [TYPES.network]: 2,
+      [TYPES.remoteImage]: 4, // haproxy, postgres, redis, the app
       [TYPES.container]: 4, // proxy, postgres, redis, 1 replica
       [TYPES.remoteCommand]: 5, // ready, proxy config, certificate, reload, postgres backup
     });
