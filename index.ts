@@ -17,6 +17,7 @@ const stack = pulumi.getStack();
 const prefix = stackPrefix(stack);
 const labels = { "berth.project": pulumi.getProject(), "berth.stack": stack };
 const allHosts = Object.values(cfg.apps).flatMap((app) => app.hosts);
+const registries = cfg.registries.map((r) => ({ ...r, password: cfg.secrets.registries[r.address] }));
 
 /** Where the data volume is mounted on a droplet. */
 const DATA_PATH = "/mnt/berth";
@@ -52,6 +53,7 @@ if (cfg.target === "digitalocean") {
     namePrefix: prefix,
     labels,
     stateDir: "/etc/berth",
+    registries,
     dependsOn: [server.ready],
     hostId: server.droplet.id,
   });
@@ -61,6 +63,7 @@ if (cfg.target === "digitalocean") {
     namePrefix: prefix,
     labels,
     stateDir: path.resolve(".berth", stack),
+    registries,
   });
 }
 

@@ -24,7 +24,8 @@ export function loadStackConfig(): LoadedConfig {
         Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)])),
       ]),
     );
-  return { ...cfg, secrets: { env: wrap(cfg.secrets.env), basicAuth: wrap(cfg.secrets.basicAuth) } };
+  const registries = Object.fromEntries(Object.entries(cfg.secrets.registries).map(([k, v]) => [k, pulumi.secret(v)]));
+  return { ...cfg, secrets: { env: wrap(cfg.secrets.env), basicAuth: wrap(cfg.secrets.basicAuth), registries } };
 }
 
 /** Every `berth:` key, structured values parsed from the JSON text Pulumi passes them as. */

@@ -25,6 +25,7 @@ export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "
   secrets: {
     env: Record<string, Record<string, S>>;
     basicAuth: Record<string, Record<string, S>>;
+    registries: Record<string, S>;
   };
 }
 

@@ -20,6 +20,7 @@ export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
     ...databaseReferenceIssues(cfg),
     ...envIssues(cfg),
     ...secretIssues(cfg),
+    ...registryIssues(cfg),
   ];
 }
 
@@ -199,6 +200,28 @@ function secretIssues(cfg: ParsedStack): RuleIssue[] {
           });
         }
       }
+    }
+  }
+  return issues;
+}
+
+function registryIssues(cfg: ParsedStack): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const addresses = cfg.registries.map((r) => r.address);
+  cfg.registries.forEach((registry, i) => {
+    if (addresses.indexOf(registry.address) !== i) {
+      issues.push({ path: ["registries", i, "address"], message: "must be listed once", got: registry.address });
+    }
+    if (cfg.secrets.registries[registry.address] === undefined) {
+      issues.push({
+        path: ["registries", i],
+        message: `needs a password: pulumi config set --secret --path 'secrets.registries["${registry.address}"]' <token>`,
+      });
+    }
+  });
+  for (const address of Object.keys(cfg.secrets.registries)) {
+    if (!addresses.includes(address)) {
+      issues.push({ path: ["secrets", "registries", address], message: "is not used: add the registry to berth:registries or remove the secret" });
     }
   }
   return issues;

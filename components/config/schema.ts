@@ -78,6 +78,17 @@ export const databaseSchema = strictObject({
 /** Default for `backupKeepDays` of a postgres database. */
 export const DEFAULT_BACKUP_KEEP_DAYS = 7;
 
+/** A registry address as Docker writes it: host[:port], e.g. ghcr.io or registry.example.com:5000. */
+const registryAddress = pattern(
+  /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/,
+  "a registry address such as ghcr.io or registry.example.com:5000",
+);
+
+export const registrySchema = strictObject({
+  address: registryAddress,
+  username: pattern(/^\S{1,255}$/, "a registry user name without spaces"),
+});
+
 export const secretsSchema = strictObject({
   /** Secret environment values: app name → variable name → value. */
   env: namedMap(resourceName, z.record(envName, z.string({ error: "must be a string" }))).default({}),
@@ -86,6 +97,8 @@ export const secretsSchema = strictObject({
     resourceName,
     z.record(userName, z.string({ error: "must be a string" }).min(12, { error: "must be at least 12 characters" })),
   ).default({}),
+  /** Registry passwords or tokens: registry address → password. */
+  registries: namedMap(registryAddress, z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })).default({}),
 });
 
 const md5Fingerprint = pattern(
@@ -116,6 +129,7 @@ export const stackSchema = strictObject({
 
   tlsMode: oneOf(TLS_MODES).optional(),
   proxyImage: imageRef.default("haproxy:3.2"),
+  registries: z.array(registrySchema, { error: "must be a list of { address, username }" }).default([]),
   httpPort: integer(1, 65535).optional(),
   httpsPort: integer(1, 65535).optional(),
   httpsRedirect: boolean().default(true),

@@ -30,6 +30,8 @@ export interface DockerHostArgs {
   stateDir: string;
   /** Resources that must exist before anything talks to Docker (the droplet's readiness check). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Registries to pull private images from; passwords are Pulumi secrets. */
+  registries?: { address: string; username: string; password: pulumi.Input<string> }[];
   /**
    * Identity of the machine behind the endpoint (the droplet id). When it changes, the host is a
    * new, empty machine: every Docker object and host command is re-created on it in the same run.
@@ -84,14 +86,19 @@ export class DockerHost extends pulumi.ComponentResource {
     this.stateDir = args.stateDir;
     this.hostId = args.hostId;
 
+    const registryAuth = args.registries?.map((r) => ({ address: r.address, username: r.username, password: pulumi.secret(r.password) }));
     this.provider = new docker.Provider(
       `${name}-docker`,
       args.endpoint.kind === "ssh"
         ? {
             host: pulumi.interpolate`ssh://root@${args.endpoint.address}`,
             sshOpts: pulumi.output(args.endpoint.hostPublicKey).apply(sshOptions),
+            // No connection when the provider is configured: a `pulumi preview` on a pull request
+            // runs where SSH to the droplet is not allowed.
+            disableDockerDaemonCheck: true,
+            registryAuth,
           }
-        : { host: args.endpoint.dockerHost },
+        : { host: args.endpoint.dockerHost, registryAuth },
       { parent: this, dependsOn: this.ready },
     );
 

@@ -121,6 +121,17 @@ describe("config", () => {
         doConfig({ databases: { main: { engine: "postgres" }, cache: { engine: "redis", backupKeepDays: 3 } } }),
         /^berth:databases\.cache\.backupKeepDays applies to postgres only .* \(got 3\)$/,
       ],
+      [
+        "a registry without a password",
+        doConfig({ registries: [{ address: "ghcr.io", username: "acme-bot" }] }),
+        /^berth:registries\[0\] needs a password: pulumi config set --secret --path 'secrets\.registries\["ghcr\.io"\]'/,
+      ],
+      [
+        "a registry password for no registry",
+        doConfig({ secrets: { registries: { "ghcr.io": "token" } } }),
+        /^berth:secrets\.registries\.ghcr\.io is not used/,
+      ],
+      ["a malformed registry address", doConfig({ registries: [{ address: "https://ghcr.io", username: "x" }] }), /^berth:registries\[0\]\.address must be a registry address/],
       ["a secret that no app uses", doConfig({ apps: app({}), secrets: { env: { web: { API_KEY: "x" } } } }), /^berth:secrets\.env\.web\.API_KEY is not used: add API_KEY to berth:apps\.web\.secretEnv/],
       ["a secret for an app that does not exist", doConfig({ apps: app({}), secrets: { env: { wbe: { API_KEY: "x" } } } }), /^berth:secrets\.env\.wbe\.API_KEY belongs to no app/],
     ];

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { sshOptions } from "../../components/docker-host/ssh";
 import { FAKE } from "../harness/fakes";
-import { runProgram } from "../harness/program";
+import { isSecretValue, runProgram } from "../harness/program";
 import { doConfig, localConfig, TYPES } from "../harness/stacks";
 
 describe("DockerHost", () => {
@@ -13,6 +13,22 @@ describe("DockerHost", () => {
     assert.ok(opts.includes("StrictHostKeyChecking=yes"));
     assert.ok(opts.includes("UserKnownHostsFile=/dev/null"), "a stale known_hosts entry for the IP must not matter");
     assert.ok(opts.includes(`KnownHostsCommand=/bin/echo %H ${FAKE.hostPublicKey.split(" ").slice(0, 2).join(" ")}`));
+  });
+
+  it("does not connect when configured, so a pull-request preview needs no SSH access", async () => {
+    const run = await runProgram({ stack: "dev", config: doConfig() });
+    assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.disableDockerDaemonCheck, "true");
+  });
+
+  it("pulls private images with registry credentials kept secret", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      config: doConfig({ registries: [{ address: "ghcr.io", username: "acme-bot" }], secrets: { registries: { "ghcr.io": "ghp_registry_token" } } }),
+      secretKeys: ["secrets"],
+    });
+    const provider = run.get(TYPES.dockerProvider, "host-docker");
+    assert.deepEqual(JSON.parse(provider.inputs.registryAuth), [{ address: "ghcr.io", username: "acme-bot", password: "ghp_registry_token" }]);
+    assert.ok(isSecretValue(provider.wireInputs.registryAuth), "the registry password is a secret in the provider config");
   });
 
   it("uses the local engine for the local target", async () => {

@@ -31,7 +31,7 @@ describe("Pulumi.yaml", () => {
 
   it("declares every scalar setting that has a fixed default", () => {
     const declared = Object.keys(project.config);
-    const undeclared = ["apps", "databases", "secrets", "zoneId", "tlsMode", "httpPort", "httpsPort"];
+    const undeclared = ["apps", "databases", "secrets", "registries", "zoneId", "tlsMode", "httpPort", "httpsPort"];
     for (const key of Object.keys(stackSchema.shape)) {
       if (!undeclared.includes(key)) assert.ok(declared.includes(key), `Pulumi.yaml should declare ${key}`);
     }

@@ -5,6 +5,7 @@ import { doConfig, localConfig, TYPES } from "../harness/stacks";
 
 const API_KEY = "sk_live_berth_test_api_key_value";
 const AUTH_PASSWORD = "correct-horse-battery-staple";
+const REGISTRY_TOKEN = "ghp_berth_registry_token_value";
 
 const withSecrets = (base: Record<string, unknown>) => ({
   ...base,
@@ -12,7 +13,8 @@ const withSecrets = (base: Record<string, unknown>) => ({
     web: { ...(base.apps as any).web, secretEnv: ["API_KEY"] },
     docs: { image: "ghcr.io/acme/docs:1", hosts: ["docs.example.com"], port: 8080, basicAuth: { users: ["team"] } },
   },
-  secrets: { env: { web: { API_KEY } }, basicAuth: { docs: { team: AUTH_PASSWORD } } },
+  registries: [{ address: "ghcr.io", username: "acme-bot" }],
+  secrets: { env: { web: { API_KEY } }, basicAuth: { docs: { team: AUTH_PASSWORD } }, registries: { "ghcr.io": REGISTRY_TOKEN } },
 });
 
 /** Every value that must never appear in plain state or a plain output. */
@@ -20,6 +22,7 @@ function secretValues(run: ProgramRun): string[] {
   return [
     API_KEY,
     AUTH_PASSWORD,
+    REGISTRY_TOKEN,
     "MOCKPRIVATEKEYMATERIAL", // certificate key
     "MOCKOPENSSHKEY", // droplet host key
     ...run.ofType(TYPES.randomPassword).map((r) => fakePassword(r.name)),
