@@ -44,12 +44,12 @@ export const ENGINE_SPECS: Record<Engine, EngineSpec> = {
 export const REDIS_CONFIG_FILE = "/usr/local/etc/redis/berth.conf";
 
 /** Redis server config: password, append-only persistence, memory cap without silent eviction. */
-export function renderRedisConfig(password: string, memoryMb: number): string {
+export function renderRedisConfig(password: string, memoryMb: number, dataDir = ENGINE_SPECS.redis.dataDir): string {
   return [
     "# Written by berth.",
     "bind * -::*",
     "port 6379",
-    "dir /data",
+    `dir ${dataDir}`,
     "appendonly yes",
     "appendfsync everysec",
     // Leave headroom below the container limit for fork-based persistence.
