@@ -82,7 +82,8 @@ export class App extends pulumi.ComponentResource {
             securityOpts: ["no-new-privileges:true"],
             labels,
           },
-          host.dockerOptions({ parent: this }),
+          // The URLs only carry the passwords: wait for the database servers themselves too.
+          host.dockerOptions({ parent: this, dependsOn: args.databases.map((db) => db.container) }),
         ),
     );
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));

@@ -13,11 +13,8 @@ export type DockerEndpoint =
       /** The droplet's SSH host public key (`ssh-ed25519 AAAA...`), pinned for every connection. */
       hostPublicKey: pulumi.Input<string>;
     }
-  | {
-      kind: "local";
-      /** Docker endpoint, e.g. unix:///var/run/docker.sock. Unset: DOCKER_HOST or the default socket. */
-      dockerHost?: string;
-    };
+  /** The local engine: DOCKER_HOST, or the default socket. */
+  | { kind: "local" };
 
 export interface DockerHostArgs {
   /** Where the Docker engine is and how to reach it. */
@@ -41,10 +38,8 @@ export interface DockerHostArgs {
 
 /** A command run on the Docker host: over SSH for a droplet, locally for the `local` target. */
 export interface HostCommandArgs {
-  /** Script run on create, and on update unless `update` is given. */
+  /** Script run on create, and again whenever an input (such as stdin) changes. */
   create: pulumi.Input<string>;
-  /** Script run when an input changes; defaults to `create`. */
-  update?: pulumi.Input<string>;
   /** Script run on delete. */
   delete?: pulumi.Input<string>;
   /** Standard input: the only way secrets reach a host command. */
@@ -98,7 +93,7 @@ export class DockerHost extends pulumi.ComponentResource {
             disableDockerDaemonCheck: true,
             registryAuth,
           }
-        : { host: args.endpoint.dockerHost, registryAuth },
+        : { registryAuth },
       { parent: this, dependsOn: this.ready },
     );
 
@@ -178,7 +173,7 @@ export class DockerHost extends pulumi.ComponentResource {
     };
     const common = {
       create: args.create,
-      update: args.update ?? args.create,
+      update: args.create,
       delete: args.delete,
       stdin: args.stdin,
       // A new machine behind the endpoint needs every host file written again.

@@ -61,6 +61,14 @@ describe("App", () => {
     assert.deepEqual(replica.securityOpts, ["no-new-privileges:true"]);
   });
 
+  it("starts replicas only after their databases are up", () => {
+    for (const r of run.resources.filter(isReplica)) {
+      for (const db of ["main-server", "cache-server"]) {
+        assert.ok(r.dependencies.includes(run.get(TYPES.container, db).urn), `${r.name} must wait for ${db}`);
+      }
+    }
+  });
+
   it("passes PORT and the plain env to every replica", () => {
     const envs: string[] = run.get(TYPES.container, "berth-dev-web-1").inputs.envs;
     assert.ok(envs.includes("PORT=3000"));
