@@ -17,15 +17,18 @@ export function loadStackConfig(): LoadedConfig {
     ]);
   }
   const cfg = parseStackConfig(raw);
-  const wrap = (byApp: Record<string, Record<string, string>>) =>
-    Object.fromEntries(
-      Object.entries(byApp).map(([app, values]) => [
-        app,
-        Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)])),
-      ]),
-    );
-  const registries = Object.fromEntries(Object.entries(cfg.secrets.registries).map(([k, v]) => [k, pulumi.secret(v)]));
-  return { ...cfg, secrets: { env: wrap(cfg.secrets.env), basicAuth: wrap(cfg.secrets.basicAuth), registries } };
+  const secret = (values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, pulumi.secret(value)]));
+  const secretPerApp = (byApp: Record<string, Record<string, string>>) =>
+    Object.fromEntries(Object.entries(byApp).map(([app, values]) => [app, secret(values)]));
+  return {
+    ...cfg,
+    secrets: {
+      env: secretPerApp(cfg.secrets.env),
+      basicAuth: secretPerApp(cfg.secrets.basicAuth),
+      registries: secret(cfg.secrets.registries),
+    },
+  };
 }
 
 /** Every `berth:` key, structured values parsed from the JSON text Pulumi passes them as. */

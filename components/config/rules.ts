@@ -17,6 +17,7 @@ export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
     ...targetIssues(cfg),
     ...tlsIssues(cfg),
     ...hostIssues(cfg),
+    ...backupIssues(cfg),
     ...databaseReferenceIssues(cfg),
     ...envIssues(cfg),
     ...secretIssues(cfg),
@@ -97,17 +98,18 @@ function hostIssues(cfg: ParsedStack): RuleIssue[] {
   return issues;
 }
 
+function backupIssues(cfg: ParsedStack): RuleIssue[] {
+  return Object.entries(cfg.databases)
+    .filter(([, db]) => db.engine === "redis" && db.backupKeepDays !== undefined)
+    .map(([name, db]) => ({
+      path: ["databases", name, "backupKeepDays"],
+      message: "applies to postgres only (Redis persists with its append-only file on the data volume)",
+      got: db.backupKeepDays,
+    }));
+}
+
 function databaseReferenceIssues(cfg: ParsedStack): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  for (const [name, db] of Object.entries(cfg.databases)) {
-    if (db.engine === "redis" && db.backupKeepDays !== undefined) {
-      issues.push({
-        path: ["databases", name, "backupKeepDays"],
-        message: "applies to postgres only (Redis persists with its append-only file on the data volume)",
-        got: db.backupKeepDays,
-      });
-    }
-  }
   const known = Object.keys(cfg.databases);
   for (const [app, spec] of Object.entries(cfg.apps)) {
     const engines = new Map<string, string>();

@@ -15,7 +15,7 @@ describe("DockerHost", () => {
     assert.ok(opts.includes(`KnownHostsCommand=/bin/echo %H ${FAKE.hostPublicKey.split(" ").slice(0, 2).join(" ")}`));
   });
 
-  it("does not connect when configured, so a pull-request preview needs no SSH access", async () => {
+  it("turns off the provider's connect-time daemon check (pull-request previews have no SSH access)", async () => {
     const run = await runProgram({ stack: "dev", config: doConfig() });
     assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.disableDockerDaemonCheck, "true");
   });
@@ -62,7 +62,7 @@ describe("DockerHost", () => {
 });
 
 describe("DockerHost on a replaced droplet", () => {
-  it("re-creates every Docker object and rewrites every host file on the new droplet", async () => {
+  it("marks every Docker object, image and host command for re-creation on a new droplet", async () => {
     const before = await runProgram({ stack: "dev", config: doConfig() });
     const after = await runProgram({ stack: "dev", config: doConfig(), fakes: { dropletId: "777777" } });
     const onHost = (r: { type: string }) => r.type.startsWith("docker:") || r.type === TYPES.remoteCommand;
