@@ -130,6 +130,9 @@ function defaultsSection(opts: HaproxyOptions): string {
     "option httplog",
     "option dontlognull",
     "option forwardfor",
+    // On reload, old workers answer an idle keep-alive connection's next request with
+    // `Connection: close` instead of closing it under a client that may be sending right then.
+    "option idle-close-on-response",
     // A request whose replica dies mid-flight is sent again, to another replica.
     "option redispatch 1",
     "retries 3",
@@ -143,7 +146,7 @@ function defaultsSection(opts: HaproxyOptions): string {
     `timeout check ${Math.max(interMs, 500)}ms`,
     "timeout tunnel 1h",
     "load-server-state-from-file global",
-    `default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fall ${fall} rise ${rise}`,
+    `default-server init-addr last,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fall ${fall} rise ${rise}`,
   ]);
 }
 

@@ -42,7 +42,14 @@ describe("Proxy", () => {
       assert.ok(web.includes("balance roundrobin"));
       assert.ok(web.includes("server-template srv 1-50 app-web:3000"));
       assert.deepEqual(sectionOf(config, "resolvers docker").slice(0, 2), ["nameserver dockerdns 127.0.0.11:53", "accepted_payload_size 8192"]);
-      assert.match(config, /default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check/);
+      assert.match(config, /default-server init-addr last,none resolvers docker resolve-prefer ipv4 check/);
+    });
+
+    it("lets clients' idle keep-alive connections finish on a reload instead of resetting them", () => {
+      assert.ok(sectionOf(config, "defaults").includes("option idle-close-on-response"));
+      // A slot gets its address from the saved state or Docker's DNS, never from a libc lookup
+      // that would hand every slot the same replica.
+      assert.doesNotMatch(config, /init-addr[^\n]*libc/);
     });
 
     it("checks each replica's health path actively and takes a dead one out within 2 s by default", () => {
