@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { FakeOverrides, fakeInvoke, fakeOutputs } from "./fakes";
 
@@ -56,6 +57,13 @@ export interface RunOptions {
   providerConfig?: Record<string, string>;
   /** Changes to what the fake providers answer. */
   fakes?: FakeOverrides;
+  /**
+   * Replaces the fake providers: the e2e tier creates real Docker objects here. Called for every
+   * registration (components too, with `custom: false`).
+   */
+  newResource?: (args: MockResourceArgs) => Promise<MockResourceResult>;
+  /** Sees each registration's options before `newResource` runs for it. */
+  beforeRegister?: (resource: RegisteredResource) => void;
 }
 
 /** Runs the program once. Rejects with the program's own error (e.g. a ConfigError). */
@@ -63,14 +71,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const resources: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => fakeOutputs(args, opts.fakes),
+      newResource: opts.newResource ?? ((args) => fakeOutputs(args, opts.fakes)),
       call: (args) => fakeInvoke(args),
     },
     "berth",
     opts.stack,
     false,
   );
-  recordRegistrations(resources);
+  recordRegistrations(resources, opts.beforeRegister);
 
   const config: Record<string, string> = { ...opts.providerConfig };
   for (const [key, value] of Object.entries(opts.config)) {
@@ -115,32 +123,34 @@ async function settle(): Promise<void> {
 }
 
 // The mock monitor hands newResource only type, name and inputs; the options are on the request.
-function recordRegistrations(into: RegisteredResource[]): void {
+function recordRegistrations(into: RegisteredResource[], before?: (resource: RegisteredResource) => void): void {
   const settings = require("@pulumi/pulumi/runtime/settings");
   const monitor = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) =>
+  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+    const wire = req.getObject()?.toJavaScript() ?? {};
+    const resource: RegisteredResource = {
+      type: req.getType(),
+      name: req.getName(),
+      // The same URN the mock monitor gives it.
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      inputs: unwrapSecrets(wire),
+      wireInputs: wire,
+      protect: req.getProtect() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
+    };
+    before?.(resource);
     register(req, (err: any, res: any) => {
-      if (!err) {
-        const wire = req.getObject()?.toJavaScript() ?? {};
-        into.push({
-          type: req.getType(),
-          name: req.getName(),
-          urn: res.getUrn(),
-          parent: req.getParent(),
-          custom: req.getCustom(),
-          inputs: unwrapSecrets(wire),
-          wireInputs: wire,
-          protect: req.getProtect() === true,
-          deleteBeforeReplace: req.getDeletebeforereplace() === true,
-          retainOnDelete: req.getRetainondelete() === true,
-          ignoreChanges: req.getIgnorechangesList(),
-          dependencies: req.getDependenciesList(),
-          provider: req.getProvider(),
-        });
-      }
+      if (!err) into.push(resource);
       callback(err, res);
     });
+  };
 }
 
 export function isSecretValue(value: unknown): boolean {

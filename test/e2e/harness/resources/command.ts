@@ -1,0 +1,49 @@
+import { spawn } from "child_process";
+import { Inputs } from "../inputs";
+import { changedFields, Created, ResourceHandler } from "./types";
+
+/**
+ * command:local:Command, run for real. As with the provider, a change to `triggers` replaces the
+ * command (runs `create` again), any other change is an update (runs `update`, else `create`), and
+ * `delete` runs when the resource is deleted.
+ */
+export const localCommandHandler: ResourceHandler = {
+  async create(resourceName, values) {
+    return run(resourceName, values, "create");
+  },
+  replaces: (before, after) => changedFields(before, after).includes("triggers"),
+  async update(old, inputs) {
+    return run(old.name, inputs, inputs.update !== undefined ? "update" : "create");
+  },
+  async delete(old) {
+    if (old.inputs.delete !== undefined) await run(old.name, old.inputs, "delete");
+  },
+};
+
+async function run(resourceName: string, values: Record<string, any>, operation: "create" | "update" | "delete"): Promise<Created> {
+  const i = new Inputs(`command.local.Command ${resourceName}`, values);
+  const scripts = { create: i.take<string>("create"), update: i.take<string>("update"), delete: i.take<string>("delete") };
+  const stdin = i.take<string>("stdin");
+  const interpreter = i.take<string[]>("interpreter") ?? ["/bin/sh", "-c"];
+  i.take("triggers");
+  i.done();
+  const script = scripts[operation];
+  if (script === undefined) throw new Error(`e2e harness: ${resourceName} has no ${operation} script`);
+
+  const [program, ...args] = interpreter;
+  const child = spawn(program, [...args, script], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  child.stdin.end(stdin ?? "");
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  if (code !== 0) {
+    throw new Error(`command ${resourceName} (${operation}) failed with exit code ${code}: ${stderr.trim()}`);
+  }
+  // The provider trims the trailing newline of both streams.
+  return { id: resourceName, outputs: { ...values, stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") } };
+}

@@ -1,0 +1,120 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import { promisify } from "util";
+import { Deployment, UpdateFailed } from "./harness/deployment";
+import { APP_IMAGES, E2eEnvironment, e2eEnvironment } from "./support/environment";
+import { eventually, fetchVia } from "./support/http";
+import { describeFailures, LoadReport, startLoad } from "./support/load";
+import { serversInRotation } from "./support/proxy-stats";
+import { exampleApp, exampleStack, ORIGIN } from "./support/stack";
+
+const STACK = "e2e-rollouts";
+const PROXY = `berth-${STACK}-proxy`;
+const RPS = 100;
+
+/**
+ * Changes a user makes with `pulumi up` while the app takes traffic: none of them may fail a
+ * single request. One deployment, changed step by step; each test asserts on its own load.
+ */
+describe("e2e: rollouts and failover under constant load", function () {
+  this.timeout(300_000);
+  let env: E2eEnvironment;
+  let deployment: Deployment;
+  const stack = (web: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+    exampleStack({ web: exampleApp(web) }, extra);
+
+  before(async function () {
+    env = await e2eEnvironment(this);
+    this.timeout(300_000);
+    deployment = new Deployment(STACK, env.registry);
+    await deployment.sweep();
+    await deployment.up(stack());
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await deployment?.sweep();
+  });
+
+  /** Runs `change` under load and returns what the clients saw. */
+  async function underLoad(change: () => Promise<unknown>, settleMs = 2000): Promise<LoadReport> {
+    const load = startLoad({ origin: ORIGIN, host: "web.localhost", rps: RPS });
+    const failure = await (async () => {
+      await sleep(settleMs);
+      await change();
+      await sleep(settleMs);
+    })().then(() => undefined, (err: unknown) => err);
+    const report = await load.stop();
+    if (failure) throw failure;
+    assert.equal(report.failed.length, 0, `${report.failed.length} of ${report.samples.length} requests failed: ${describeFailures(report)}`);
+    return report;
+  }
+
+  const replicaContainers = () =>
+    deployment.resources("docker:index/container:Container").filter((c) => /-web-\d+$/.test(c.name));
+
+  it("takes a replica killed with SIGKILL out of rotation without failing a request", async () => {
+    const victim = replicaContainers()[0].outputs.name as string;
+    await underLoad(async () => {
+      await docker("kill", "--signal", "KILL", victim);
+      await eventually(async () => assert.equal((await serversInRotation(PROXY, "app_web")).length, 2), 5000, 100);
+    });
+    // `pulumi up --refresh` notices the dead replica and starts a new one.
+    await deployment.up(stack(), { refresh: true });
+    await eventually(async () => assert.equal((await serversInRotation(PROXY, "app_web")).length, 3), 15000);
+  });
+
+  it("keeps v1 serving when the new image never turns healthy, and fails the update", async () => {
+    let failure: unknown;
+    const report = await underLoad(async () => {
+      failure = await deployment.up(stack({ image: APP_IMAGES.broken })).then(() => undefined, (err) => err);
+    });
+    assert.ok(failure instanceof UpdateFailed, `the update should fail, got ${failure}`);
+    assert.match(failure.message, /did not become healthy/);
+    assert.deepEqual(versions(report), ["v1"]);
+  });
+
+  it("rolls out v2 with every replica on v2 at the end", async () => {
+    const report = await underLoad(() => deployment.up(stack({ image: APP_IMAGES.v2 })));
+    const tail = report.samples.slice(-RPS); // the last second
+    assert.deepEqual(versions({ samples: tail, failed: [] }), ["v2"]);
+    assert.equal(replicaContainers().length, 3);
+    const running = await docker("ps", "--filter", `label=berth.stack=${STACK}`, "--filter", "label=berth.app=web", "--format", "{{.Names}}");
+    assert.equal(running.trim().split("\n").length, 3, `app containers still running: ${running}`);
+  });
+
+  it("scales 3 → 5 → 2 replicas", async () => {
+    await underLoad(() => deployment.up(stack({ image: APP_IMAGES.v2, replicas: 5 })));
+    await eventually(async () => assert.equal((await serversInRotation(PROXY, "app_web")).length, 5), 15000);
+    const report = await underLoad(() => deployment.up(stack({ image: APP_IMAGES.v2, replicas: 2 })));
+    assert.equal(new Set(report.samples.slice(-RPS).map((s) => s.replica)).size, 2);
+    assert.equal((await serversInRotation(PROXY, "app_web")).length, 2);
+  });
+
+  it("reloads the proxy config five times in a row, each new route live, the proxy never restarted", async () => {
+    const before = await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", PROXY);
+    const hosts = ["web.localhost"];
+    await underLoad(async () => {
+      for (let i = 1; i <= 5; i++) {
+        hosts.push(`r${i}.localhost`);
+        const { steps } = await deployment.up(stack({ image: APP_IMAGES.v2, replicas: 2, hosts: [...hosts] }));
+        assert.ok(steps.some((s) => s.name === "proxy-reload"), `reload ${i} did not run`);
+        const reply = await fetchVia(ORIGIN, `r${i}.localhost`, "/");
+        assert.equal(reply.status, 200, `r${i}.localhost after reload ${i}`);
+      }
+    });
+    assert.equal(await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", PROXY), before);
+  });
+});
+
+function versions(report: LoadReport): string[] {
+  return [...new Set(report.samples.map((s) => s.version ?? "none"))].sort();
+}
+
+async function docker(...args: string[]): Promise<string> {
+  return (await promisify(execFile)("docker", args)).stdout;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

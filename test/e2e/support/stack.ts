@@ -1,0 +1,36 @@
+import { APP_IMAGES } from "./environment";
+
+/** Host ports of the e2e stacks' proxy: apart from the `local` stack's 8080/8443. */
+export const PORTS = { http: 18080, https: 18443 } as const;
+/** Where the e2e tests reach berth's proxy. */
+export const ORIGIN = `https://127.0.0.1:${PORTS.https}`;
+export const HTTP_ORIGIN = `http://127.0.0.1:${PORTS.http}`;
+
+/** Health checks that answer within seconds, so tests do not wait on defaults meant for production. */
+export const FAST_HEALTH = { path: "/health", intervalSeconds: 1, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 20 };
+
+/** The example app, as a user would configure it: Postgres + Redis, health on /health. */
+export function exampleApp(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    image: APP_IMAGES.v1,
+    replicas: 3,
+    port: 3000,
+    hosts: ["web.localhost"],
+    health: FAST_HEALTH,
+    databases: ["main", "cache"],
+    destroyGraceSeconds: 15,
+    ...overrides,
+  };
+}
+
+/** A `local`-target stack with the example app and its two databases, plus `extra` settings. */
+export function exampleStack(apps: Record<string, unknown> = { web: exampleApp() }, extra: Record<string, unknown> = {}) {
+  return {
+    target: "local",
+    httpPort: PORTS.http,
+    httpsPort: PORTS.https,
+    apps,
+    databases: { main: { engine: "postgres" }, cache: { engine: "redis" } },
+    ...extra,
+  };
+}
