@@ -113,6 +113,7 @@ new Proxy("proxy", {
     app: name,
     hosts: app.hosts,
     dnsName: apps[name].alias,
+    replicas: apps[name].replicas,
     port: app.port,
     healthPath: app.health.path,
     basicAuth: app.basicAuth && { ...app.basicAuth, passwords: cfg.secrets.basicAuth[name] ?? {} },

@@ -120,3 +120,54 @@ export function renderWaitReadyScript(opts: WaitReadyOptions): string {
     'echo "berth: host ready"',
   ]);
 }
+
+export interface WaitInRotationOptions {
+  /** Name of the proxy container. */
+  proxyContainer: string;
+  /** HAProxy backend of the replica's app, e.g. `app_web`. */
+  backend: string;
+  /** Container name of the new replica. */
+  replicaContainer: string;
+  /** Docker network the proxy reaches the replica on. */
+  network: string;
+  /** Port the app listens on. */
+  port: number;
+  /** Give up (and fail the update, old replicas still serving) after this many seconds. */
+  timeoutSeconds: number;
+}
+
+/**
+ * Waits until HAProxy routes to a new replica: its address is in the app's backend and passes the
+ * proxy's own health check. Docker calling a replica healthy is not enough: the proxy learns of it
+ * through DNS and its checks a moment later, and an old replica must not stop before then.
+ */
+export function renderWaitInRotationScript(opts: WaitInRotationOptions): string {
+  const showStat = `exec 3<>/dev/tcp/127.0.0.1/${PROXY_PATHS.adminTcpPort}; echo "show stat" >&3; cat <&3`;
+  return script("Written by berth: waits until the proxy routes to a new replica.", [
+    `proxy=${shellQuote(opts.proxyContainer)}`,
+    `backend=${shellQuote(opts.backend)}`,
+    `replica=${shellQuote(opts.replicaContainer)}`,
+    `network=${shellQuote(opts.network)}`,
+    `port=${opts.port}`,
+    `deadline=$(( $(date +%s) + ${opts.timeoutSeconds} ))`,
+    `ip=$(docker inspect -f '{{with index .NetworkSettings.Networks "'"$network"'"}}{{.IPAddress}}{{end}}' "$replica")`,
+    'if [ -z "$ip" ]; then',
+    '  echo "berth: replica $replica has no address on $network" >&2',
+    "  exit 1",
+    "fi",
+    "in_rotation() {",
+    `  docker exec "$proxy" bash -c ${shellQuote(showStat)} | awk -F, -v backend="$backend" -v addr="$ip:$port" '`,
+    '    NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i; next }',
+    '    $1 == backend && $col["addr"] == addr && $col["status"] ~ /^UP/ { found = 1 }',
+    "    END { exit !found }'",
+    "}",
+    "until in_rotation; do",
+    '  if [ "$(date +%s)" -ge "$deadline" ]; then',
+    `    echo "berth: the proxy did not route to $replica ($ip:$port) within ${opts.timeoutSeconds}s; check the app's health path" >&2`,
+    "    exit 1",
+    "  fi",
+    "  sleep 0.25",
+    "done",
+    'echo "berth: $replica is in rotation"',
+  ]);
+}

@@ -4,12 +4,21 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { BasicAuthConfig } from "../config/schema";
 import type { DockerHost } from "../docker-host";
-import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
-import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
+import { renderProxyReloadScript, renderWaitInRotationScript, renderWriteFileScript } from "../host/scripts";
+import { backendName, HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
 import { sha512Crypt } from "./password-hash";
+
+/** How long a new replica may take to enter the proxy's rotation once Docker calls it healthy. */
+const IN_ROTATION_TIMEOUT_SECONDS = 60;
 
 /** One app as the proxy sees it. */
 export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth"> {
+  /**
+   * The app's replica containers. `pulumi up` waits until the proxy routes to each new one before
+   * it goes on, so old replicas (deleted at the end of the update) only stop once their
+   * successors take traffic.
+   */
+  replicas: docker.Container[];
   /** Require HTTP basic auth on every request to this app. */
   basicAuth?: BasicAuthConfig & {
     /** User name → password (Pulumi secrets). Only salted hashes reach the proxy. */
@@ -113,7 +122,7 @@ export class Proxy extends pulumi.ComponentResource {
       host.dockerOptions({ parent: this, deleteBeforeReplace: true, dependsOn: [configFile, certFile] }),
     );
 
-    host.runOnHost(
+    const reload = host.runOnHost(
       `${name}-reload`,
       {
         create: renderProxyReloadScript({ container: containerName, hostConfigDir: configDir }),
@@ -122,12 +131,35 @@ export class Proxy extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.container, configFile, certFile] },
     );
 
+    for (const route of args.routes) {
+      route.replicas.forEach((replica, i) =>
+        host.runOnHost(
+          `${name}-${route.app}-${i}-in-rotation`,
+          {
+            create: pulumi.all([replica.name, host.edgeNetworkName]).apply(([replicaContainer, network]) =>
+              renderWaitInRotationScript({
+                proxyContainer: containerName,
+                backend: backendName(route.app),
+                replicaContainer,
+                network,
+                port: route.port,
+                timeoutSeconds: IN_ROTATION_TIMEOUT_SECONDS,
+              }),
+            ),
+            // A new container (a new image, a replaced replica) waits again.
+            triggers: [replica.id],
+          },
+          { parent: this, dependsOn: [replica, reload] },
+        ),
+      );
+    }
+
     this.registerOutputs({ configHash: this.configHash });
   }
 
   /** Replaces basic-auth passwords by salted hashes; the salt is kept in state. */
   private resolveRoute(name: string, route: ProxyRouteArgs): pulumi.Output<HaproxyRoute> {
-    const { basicAuth, ...plain } = route;
+    const { basicAuth, replicas: _replicas, ...plain } = route;
     if (!basicAuth) return pulumi.output(plain);
     const users = basicAuth.users.map((user) => {
       const salt = new random.RandomString(

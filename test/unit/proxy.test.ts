@@ -200,3 +200,20 @@ describe("Proxy resource tree", () => {
     assert.equal(run.get(TYPES.container, "proxy").parent, proxy.urn);
   });
 });
+
+describe("Proxy rollout gate", () => {
+  it("makes `pulumi up` wait until the proxy routes to each new replica, so no old one stops first", async () => {
+    const run = await runProgram({ stack: "dev", config: doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["app.example.com"], replicas: 2 } }, databases: {} }) });
+    const reload = run.get(TYPES.remoteCommand, "proxy-reload");
+    for (const i of [0, 1]) {
+      const replica = run.get(TYPES.container, `berth-dev-web-${i}`);
+      const gate = run.get(TYPES.remoteCommand, `proxy-web-${i}-in-rotation`);
+      assert.ok(gate.dependencies.includes(replica.urn) && gate.dependencies.includes(reload.urn));
+      assert.ok(JSON.stringify(gate.inputs.triggers).includes(`berth-dev-web-${i}-id`), "a new container must wait again");
+      assert.match(gate.inputs.create, new RegExp(`replica='${replica.inputs.name ?? `berth-dev-web-${i}-`}`));
+      assert.match(gate.inputs.create, /backend='app_web'/);
+      assert.match(gate.inputs.create, /network='berth-dev-edge'/);
+      assert.equal(gate.inputs.delete, undefined);
+    }
+  });
+});
