@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { Deployment, UpdateFailed } from "./harness/deployment";
+import { Deployment, Step, UpdateFailed } from "./harness/deployment";
 import { APP_IMAGES, E2eEnvironment, e2eEnvironment } from "./support/environment";
 import { eventually, fetchVia } from "./support/http";
 import { describeFailures, LoadReport, startLoad } from "./support/load";
@@ -75,7 +75,12 @@ describe("e2e: rollouts and failover under constant load", function () {
   });
 
   it("rolls out v2 with every replica on v2 at the end", async () => {
-    const report = await underLoad(() => deployment.up(stack({ image: APP_IMAGES.v2 })));
+    let steps: Step[] = [];
+    const report = await underLoad(async () => ({ steps } = await deployment.up(stack({ image: APP_IMAGES.v2 }))));
+    // Pulumi's order: every new replica is created, and in the proxy's rotation, before any old one stops.
+    const lastGate = Math.max(...steps.filter((s) => /^proxy-web-\d-in-rotation$/.test(s.name)).map((s) => s.at));
+    const firstStop = Math.min(...steps.filter((s) => s.op === "delete" && /-web-\d$/.test(s.name)).map((s) => s.at));
+    assert.ok(lastGate < firstStop, `steps: ${steps.map((s) => `${s.op} ${s.name}@${s.at}`).join(", ")}`);
     const tail = report.samples.slice(-RPS); // the last second
     assert.deepEqual(versions({ samples: tail, failed: [] }), ["v2"]);
     assert.equal(replicaContainers().length, 3);
