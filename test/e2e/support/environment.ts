@@ -20,7 +20,7 @@ let prepared: Promise<E2eEnvironment> | undefined;
  */
 export async function e2eEnvironment(context: Context): Promise<E2eEnvironment> {
   context.timeout(20 * 60 * 1000); // the first run builds the stand-in images
-  prepared ??= prepare();
+  prepared ??= prepareE2eEnvironment();
   try {
     return await prepared;
   } catch (err) {
@@ -31,7 +31,8 @@ export async function e2eEnvironment(context: Context): Promise<E2eEnvironment> 
   }
 }
 
-async function prepare(): Promise<E2eEnvironment> {
+/** Engine, stand-in images and registry, without mocha (the benchmark uses it too). */
+export async function prepareE2eEnvironment(): Promise<E2eEnvironment> {
   const engine = await ensureEngine();
   const images = await ensureStandInImages((line) => console.log(`    [images] ${line}`));
   const registry = {
