@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { App } from "./components/app";
 import { loadStackConfig } from "./components/config/load";
-import { MAX_REPLICAS } from "./components/config/schema";
 import { Database } from "./components/database";
 import { Dns } from "./components/dns";
 import { DockerHost } from "./components/docker-host";
@@ -112,13 +111,11 @@ new Proxy("proxy", {
   routes: Object.entries(cfg.apps).map(([name, app]) => ({
     app: name,
     hosts: app.hosts,
-    dnsName: apps[name].alias,
     replicas: apps[name].replicas,
     port: app.port,
     healthPath: app.health.path,
     basicAuth: app.basicAuth && { ...app.basicAuth, passwords: cfg.secrets.basicAuth[name] ?? {} },
   })),
-  slots: MAX_REPLICAS,
   certificatePem: certificate.pem,
   httpPort: cfg.httpPort,
   httpsPort: cfg.httpsPort,

@@ -20,7 +20,7 @@ import {
  * in step. Rules that span several keys live in rules.ts.
  */
 
-/** The most replicas one app may run; also the number of server slots HAProxy keeps per app. */
+/** The most replicas one app may run. */
 export const MAX_REPLICAS = 50;
 
 export const TARGETS = ["digitalocean", "local"] as const;

@@ -2,8 +2,11 @@
  * Renders haproxy.cfg from the apps' routes. Pure: no Pulumi inside, so it is unit-tested directly
  * and checked with `haproxy -c` in the artifact tier.
  *
- * Replicas are never listed here. Each backend is a `server-template` on the app's Docker network
- * alias, resolved through Docker's embedded DNS, so scaling and rollouts never change this file.
+ * Each backend lists the app's replicas by container name, resolved through Docker's embedded DNS
+ * (which also follows a replica whose address changes when it restarts). A replica is added only
+ * once Pulumi has seen it healthy, and removed before it is stopped: the proxy never sends a
+ * request to a container that is still starting, and the reload that adds or removes servers is
+ * seamless.
  */
 
 /** Paths inside the proxy container. The config directory is a read-only bind mount of a host dir. */
@@ -30,8 +33,8 @@ export interface HaproxyRoute {
   app: string;
   /** Host names routed to this app (lowercase, no port). */
   hosts: string[];
-  /** The app's Docker network alias that every replica joins. */
-  dnsName: string;
+  /** Container names of the replicas that take traffic. */
+  servers: string[];
   /** Port the app listens on inside its containers. */
   port: number;
   /** Path of the active HTTP health check. */
@@ -41,8 +44,6 @@ export interface HaproxyRoute {
 
 export interface HaproxyOptions {
   routes: HaproxyRoute[];
-  /** Server slots per backend: the most replicas an app may run. */
-  slots: number;
   /** Active health check timing: a dead replica is out after about inter × fall. */
   health: { interMs: number; fall: number; rise: number };
   /** Redirect plain HTTP to HTTPS. */
@@ -78,7 +79,7 @@ export function renderHaproxyConfig(opts: HaproxyOptions): string {
     defaultsSection(opts),
     httpFrontend(opts, routes),
     httpsFrontend(opts, routes),
-    ...routes.map((r) => backend(r, opts.slots)),
+    ...routes.map(backend),
     noRouteBackend(),
     ...routes.filter((r) => r.basicAuth).map(userlist),
   ];
@@ -107,7 +108,7 @@ function globalSection(): string {
 
 function resolversSection(): string {
   return section("resolvers docker", [
-    // Docker's embedded DNS answers an app's alias with the address of every running replica.
+    // Docker's embedded DNS answers a container name with its current address.
     "nameserver dockerdns 127.0.0.11:53",
     "accepted_payload_size 8192",
     "resolve_retries 3",
@@ -146,7 +147,7 @@ function defaultsSection(opts: HaproxyOptions): string {
     `timeout check ${Math.max(interMs, 500)}ms`,
     "timeout tunnel 1h",
     "load-server-state-from-file global",
-    `default-server init-addr last,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fall ${fall} rise ${rise}`,
+    `default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fall ${fall} rise ${rise}`,
   ]);
 }
 
@@ -193,7 +194,7 @@ function httpsFrontend(opts: HaproxyOptions, routes: HaproxyRoute[]): string {
   ]);
 }
 
-function backend(route: HaproxyRoute, slots: number): string {
+function backend(route: HaproxyRoute): string {
   const auth = route.basicAuth;
   return section(`backend ${backendName(route.app)}`, [
     "balance roundrobin",
@@ -203,7 +204,8 @@ function backend(route: HaproxyRoute, slots: number): string {
     auth && `http-request auth realm "${auth.realm}" unless { http_auth(${userlistName(route.app)}) }`,
     // The app never sees the proxy's credentials.
     auth && "http-request del-header Authorization",
-    `server-template srv 1-${slots} ${route.dnsName}:${route.port}`,
+    // Named after the container, so a new container never inherits an old one's saved state.
+    ...[...route.servers].sort().map((container) => `server ${container} ${container}:${route.port}`),
   ]);
 }
 

@@ -4,19 +4,16 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { BasicAuthConfig } from "../config/schema";
 import type { DockerHost } from "../docker-host";
-import { renderProxyReloadScript, renderWaitInRotationScript, renderWriteFileScript } from "../host/scripts";
-import { backendName, HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
+import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
+import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
 import { sha512Crypt } from "./password-hash";
 
-/** How long a new replica may take to enter the proxy's rotation once Docker calls it healthy. */
-const IN_ROTATION_TIMEOUT_SECONDS = 60;
-
 /** One app as the proxy sees it. */
-export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth"> {
+export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth" | "servers"> {
   /**
-   * The app's replica containers. `pulumi up` waits until the proxy routes to each new one before
-   * it goes on, so old replicas (deleted at the end of the update) only stop once their
-   * successors take traffic.
+   * The app's replica containers. The config lists them by name, so it changes (and HAProxy
+   * reloads) only after Pulumi has seen every new replica healthy; old replicas are deleted at the
+   * end of the update, after the reload took them out of rotation.
    */
   replicas: docker.Container[];
   /** Require HTTP basic auth on every request to this app. */
@@ -33,8 +30,6 @@ export interface ProxyArgs {
   image: string;
   /** Apps to route to, by Host header. */
   routes: ProxyRouteArgs[];
-  /** Server slots per backend: the most replicas an app may run. */
-  slots: number;
   /** Certificate chain + private key, PEM (secret). Written to the host as a 0600 file. */
   certificatePem: pulumi.Input<string>;
   /** Host port for HTTP. */
@@ -75,7 +70,6 @@ export class Proxy extends pulumi.ComponentResource {
       .apply((routes) =>
         renderHaproxyConfig({
           routes,
-          slots: args.slots,
           health: args.health,
           httpsRedirect: args.httpsRedirect,
           publicHttpsPort: args.httpsPort,
@@ -122,7 +116,7 @@ export class Proxy extends pulumi.ComponentResource {
       host.dockerOptions({ parent: this, deleteBeforeReplace: true, dependsOn: [configFile, certFile] }),
     );
 
-    const reload = host.runOnHost(
+    host.runOnHost(
       `${name}-reload`,
       {
         create: renderProxyReloadScript({ container: containerName, hostConfigDir: configDir }),
@@ -131,36 +125,14 @@ export class Proxy extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.container, configFile, certFile] },
     );
 
-    for (const route of args.routes) {
-      route.replicas.forEach((replica, i) =>
-        host.runOnHost(
-          `${name}-${route.app}-${i}-in-rotation`,
-          {
-            create: pulumi.all([replica.name, host.edgeNetworkName]).apply(([replicaContainer, network]) =>
-              renderWaitInRotationScript({
-                proxyContainer: containerName,
-                backend: backendName(route.app),
-                replicaContainer,
-                network,
-                port: route.port,
-                timeoutSeconds: IN_ROTATION_TIMEOUT_SECONDS,
-              }),
-            ),
-            // A new container (a new image, a replaced replica) waits again.
-            triggers: [replica.id],
-          },
-          { parent: this, dependsOn: [replica, reload] },
-        ),
-      );
-    }
-
     this.registerOutputs({ configHash: this.configHash });
   }
 
   /** Replaces basic-auth passwords by salted hashes; the salt is kept in state. */
   private resolveRoute(name: string, route: ProxyRouteArgs): pulumi.Output<HaproxyRoute> {
-    const { basicAuth, replicas: _replicas, ...plain } = route;
-    if (!basicAuth) return pulumi.output(plain);
+    const { basicAuth, replicas, ...rest } = route;
+    const plain = pulumi.all(replicas.map((r) => r.name)).apply((servers) => ({ ...rest, servers }));
+    if (!basicAuth) return plain;
     const users = basicAuth.users.map((user) => {
       const salt = new random.RandomString(
         `${name}-${route.app}-${user}-salt`,
@@ -171,6 +143,8 @@ export class Proxy extends pulumi.ComponentResource {
         .all([basicAuth.passwords[user], salt.result])
         .apply(([password, s]) => ({ name: user, passwordHash: sha512Crypt(password, s) }));
     });
-    return pulumi.all(users).apply((hashed) => ({ ...plain, basicAuth: { realm: basicAuth.realm, users: hashed } }));
+    return pulumi
+      .all([plain, pulumi.all(users)])
+      .apply(([p, hashed]) => ({ ...p, basicAuth: { realm: basicAuth.realm, users: hashed } }));
   }
 }

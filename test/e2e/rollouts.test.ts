@@ -77,10 +77,14 @@ describe("e2e: rollouts and failover under constant load", function () {
   it("rolls out v2 with every replica on v2 at the end", async () => {
     let steps: Step[] = [];
     const report = await underLoad(async () => ({ steps } = await deployment.up(stack({ image: APP_IMAGES.v2 }))));
-    // Pulumi's order: every new replica is created, and in the proxy's rotation, before any old one stops.
-    const lastGate = Math.max(...steps.filter((s) => /^proxy-web-\d-in-rotation$/.test(s.name)).map((s) => s.at));
-    const firstStop = Math.min(...steps.filter((s) => s.op === "delete" && /-web-\d$/.test(s.name)).map((s) => s.at));
-    assert.ok(lastGate < firstStop, `steps: ${steps.map((s) => `${s.op} ${s.name}@${s.at}`).join(", ")}`);
+    // Pulumi's order: every new replica is healthy before the proxy reloads with it, and the
+    // reload is done before any old replica is stopped.
+    const web = (s: Step) => /-web-\d$/.test(s.name);
+    const reload = steps.find((s) => s.name === "proxy-reload" && s.op === "replace")!;
+    const lastReady = Math.max(...steps.filter((s) => web(s) && s.op === "replace").map((s) => s.done!));
+    const firstStop = Math.min(...steps.filter((s) => web(s) && s.op === "delete").map((s) => s.at));
+    const order = steps.map((s) => `${s.op} ${s.name} ${s.at}-${s.done}`).join(", ");
+    assert.ok(reload && lastReady <= reload.at && reload.done! <= firstStop, order);
     const tail = report.samples.slice(-RPS); // the last second
     assert.deepEqual(versions({ samples: tail, failed: [] }), ["v2"]);
     assert.equal(replicaContainers().length, 3);

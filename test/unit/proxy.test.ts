@@ -7,10 +7,15 @@ import { doConfig, localConfig, TYPES } from "../harness/stacks";
 
 const BASE: HaproxyOptions = {
   routes: [
-    { app: "web", hosts: ["example.com", "www.example.com"], dnsName: "app-web", port: 3000, healthPath: "/health" },
-    { app: "api-v2", hosts: ["api.example.com"], dnsName: "app-api-v2", port: 8080, healthPath: "/ready" },
+    {
+      app: "web",
+      hosts: ["example.com", "www.example.com"],
+      servers: ["berth-dev-web-1-9f8e7d6", "berth-dev-web-0-a1b2c3d"],
+      port: 3000,
+      healthPath: "/health",
+    },
+    { app: "api-v2", hosts: ["api.example.com"], servers: ["berth-dev-api-v2-0-0c0ffee"], port: 8080, healthPath: "/ready" },
   ],
-  slots: 50,
   health: { interMs: 500, fall: 2, rise: 2 },
   httpsRedirect: true,
   publicHttpsPort: 443,
@@ -37,19 +42,19 @@ describe("Proxy", () => {
       assert.ok(https.includes("default_backend no_route"));
     });
 
-    it("finds replicas through Docker's DNS with one server slot per possible replica", () => {
+    it("lists each replica by container name, resolved through Docker's DNS", () => {
       const web = sectionOf(config, "backend app_web");
       assert.ok(web.includes("balance roundrobin"));
-      assert.ok(web.includes("server-template srv 1-50 app-web:3000"));
+      assert.deepEqual(
+        web.filter((l) => l.startsWith("server ")),
+        ["server berth-dev-web-0-a1b2c3d berth-dev-web-0-a1b2c3d:3000", "server berth-dev-web-1-9f8e7d6 berth-dev-web-1-9f8e7d6:3000"],
+      );
       assert.deepEqual(sectionOf(config, "resolvers docker").slice(0, 2), ["nameserver dockerdns 127.0.0.11:53", "accepted_payload_size 8192"]);
-      assert.match(config, /default-server init-addr last,none resolvers docker resolve-prefer ipv4 check/);
+      assert.match(config, /default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check/);
     });
 
     it("lets clients' idle keep-alive connections finish on a reload instead of resetting them", () => {
       assert.ok(sectionOf(config, "defaults").includes("option idle-close-on-response"));
-      // A slot gets its address from the saved state or Docker's DNS, never from a libc lookup
-      // that would hand every slot the same replica.
-      assert.doesNotMatch(config, /init-addr[^\n]*libc/);
     });
 
     it("checks each replica's health path actively and takes a dead one out within 2 s by default", () => {
@@ -201,19 +206,25 @@ describe("Proxy resource tree", () => {
   });
 });
 
-describe("Proxy rollout gate", () => {
-  it("makes `pulumi up` wait until the proxy routes to each new replica, so no old one stops first", async () => {
-    const run = await runProgram({ stack: "dev", config: doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["app.example.com"], replicas: 2 } }, databases: {} }) });
-    const reload = run.get(TYPES.remoteCommand, "proxy-reload");
+describe("Proxy rollout order", () => {
+  const config = (replicas: number) =>
+    doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["app.example.com"], replicas } }, databases: {} });
+
+  it("writes the config only once every replica exists, so a replica gets traffic only after it was healthy", async () => {
+    const run = await runProgram({ stack: "dev", config: config(2) });
+    const configFile = run.get(TYPES.remoteCommand, "proxy-config");
     for (const i of [0, 1]) {
       const replica = run.get(TYPES.container, `berth-dev-web-${i}`);
-      const gate = run.get(TYPES.remoteCommand, `proxy-web-${i}-in-rotation`);
-      assert.ok(gate.dependencies.includes(replica.urn) && gate.dependencies.includes(reload.urn));
-      assert.ok(JSON.stringify(gate.inputs.triggers).includes(`berth-dev-web-${i}-id`), "a new container must wait again");
-      assert.match(gate.inputs.create, new RegExp(`replica='${replica.inputs.name ?? `berth-dev-web-${i}-`}`));
-      assert.match(gate.inputs.create, /backend='app_web'/);
-      assert.match(gate.inputs.create, /network='berth-dev-edge'/);
-      assert.equal(gate.inputs.delete, undefined);
+      assert.equal(replica.inputs.wait, true);
+      assert.ok(configFile.dependencies.includes(replica.urn), `proxy-config must wait for replica ${i}`);
+      assert.match(configFile.inputs.stdin, new RegExp(`server berth-dev-web-${i}-\\w+ berth-dev-web-${i}-\\w+:3000`));
     }
+  });
+
+  it("reloads when replicas come or go, with the container itself untouched", async () => {
+    const [two, three] = [await runProgram({ stack: "dev", config: config(2) }), await runProgram({ stack: "dev", config: config(3) })];
+    const trigger = (r: ProgramRun) => JSON.stringify(r.get(TYPES.remoteCommand, "proxy-reload").inputs.triggers);
+    assert.notEqual(trigger(three), trigger(two));
+    assert.deepEqual(three.get(TYPES.container, "proxy").inputs, two.get(TYPES.container, "proxy").inputs);
   });
 });

@@ -12,8 +12,10 @@ export interface Step {
   op: "create" | "update" | "replace" | "delete";
   type: string;
   name: string;
-  /** ms since the update started. */
+  /** ms since the update started, when the step began. */
   at: number;
+  /** ms since the update started, when the step finished (unset if it failed). */
+  done?: number;
 }
 
 export interface UpOptions {
@@ -85,7 +87,11 @@ export class Deployment {
     let settleFailure: () => void = () => {};
     const failed = new Promise<void>((resolve) => (settleFailure = resolve));
 
-    const record = (op: Step["op"], r: { type: string; name: string }) => steps.push({ op, type: r.type, name: r.name, at: Date.now() - started });
+    const record = (op: Step["op"], r: { type: string; name: string }) => {
+      const step: Step = { op, type: r.type, name: r.name, at: Date.now() - started };
+      steps.push(step);
+      return () => (step.done = Date.now() - started);
+    };
 
     const step = async (reg: RegisteredResource, args: MockResourceArgs): Promise<MockResourceResult> => {
       const handler = this.handlers[reg.type];
@@ -124,23 +130,26 @@ export class Deployment {
       inflight++;
       try {
         if (op === "update") {
-          record("update", reg);
+          const finished = record("update", reg);
           store(await handler.update(old!, inputs));
+          finished();
         } else {
           if (op === "replace" && reg.deleteBeforeReplace) {
-            record("delete", reg);
+            const finished = record("delete", reg);
             await this.remove(old!);
             this.state.delete(reg.urn);
+            finished();
           } else if (op === "replace") {
             oldHalves.push(old!);
           }
-          record(op, reg);
+          const finished = record(op, reg);
           try {
             store(await handler.create(reg.name, inputs));
           } catch (err: any) {
             if (err.created) store(err.created, true);
             throw err;
           }
+          finished();
         }
         return { id: this.state.get(reg.urn)!.id, state: this.state.get(reg.urn)!.outputs };
       } catch (err) {
@@ -179,9 +188,10 @@ export class Deployment {
     const doomed = [...[...this.state.values()].filter((r) => !seen.has(r.urn)), ...this.pendingDeletes, ...oldHalves];
     this.pendingDeletes = [];
     await deleteInReverseDependencyOrder(doomed, async (r) => {
-      record("delete", r);
+      const finished = record("delete", r);
       await this.remove(r);
       if (!seen.has(r.urn)) this.state.delete(r.urn);
+      finished();
     });
     const outputs = Object.fromEntries(Object.entries(outcome.run.outputs).map(([k, v]) => [k, v.value]));
     return { outputs, steps };

@@ -2,9 +2,9 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 
 export interface ServerStat {
-  /** Slot name, e.g. srv3. */
+  /** Server name: the replica's container name. */
   name: string;
-  /** Address the slot resolved to, e.g. 172.20.0.5:3000 (empty when unused). */
+  /** Address the name resolved to, e.g. 172.20.0.5:3000 (empty when it does not resolve). */
   address: string;
   /** HAProxy's status: UP, DOWN, MAINT, "UP 1/2", ... */
   status: string;
