@@ -8,7 +8,7 @@ import { underLoad } from "./under-load";
 
 /**
  * One of 3 replicas is killed with SIGKILL (no drain) under 200 req/s. ejectMs: from the moment
- * it died to the moment its server slot left HAProxy's rotation (the last moment HAProxy would
+ * it died to the moment its server left HAProxy's rotation (the last moment HAProxy would
  * pick it), taken from the timestamps docker puts on HAProxy's own log line; a poll of HAProxy's
  * stats is the cross-check and the fallback.
  */

@@ -37,8 +37,8 @@ export interface AppArgs {
  * the update goes on, and only then is the old one stopped, with a grace period. An image that
  * never turns healthy fails `pulumi up` while the old replicas keep serving.
  *
- * Every replica joins the edge network under the app's alias (`app-<name>`), which is how HAProxy
- * finds them: scaling and rollouts never touch the proxy.
+ * Every replica joins the edge network, where HAProxy reaches it by container name (the Proxy lists
+ * `replicas`), and answers to the app's alias (`app-<name>`) there too.
  */
 export class App extends pulumi.ComponentResource {
   public readonly replicas: docker.Container[];
