@@ -6,7 +6,7 @@ import * as path from "path";
 import { prepareE2eEnvironment } from "../test/e2e/support/environment";
 import { othersRunning } from "./docker";
 import { RATE_DEFAULTS } from "./load/rate";
-import { SATURATION } from "./load/wrk";
+import { ensureWrk, SATURATION } from "./load/wrk";
 import { machine, softwareVersions } from "./meta";
 import { printTable } from "./report";
 import { merge, readRecorded, writeResults } from "./results-file";
@@ -71,12 +71,13 @@ async function main(): Promise<void> {
   try {
     if (scenarios.some((s) => s.docker)) {
       const env = await prepareE2eEnvironment();
+      await ensureWrk(); // every load is wrk's
       stack = new BenchStack(env);
       await stack.deployment.sweep(); // whatever an interrupted run left
       meta.versions = await softwareVersions(env.images);
       meta.otherContainersAtStart = await othersRunning(STACK);
       meta.load = {
-        rate: `bench/load/rate-worker.ts (own process): open model, ${RATE_DEFAULTS.rps} req/s, at most ${RATE_DEFAULTS.connections} keep-alive connections, ${RATE_DEFAULTS.timeoutMs / 1000} s timeout`,
+        rate: `wrk -t${RATE_DEFAULTS.threads} -c${RATE_DEFAULTS.connections} --timeout ${RATE_DEFAULTS.timeoutMs / 1000}s -s bench/load/wrk-rate.lua: ${RATE_DEFAULTS.rps} req/s in send slots, at most ${RATE_DEFAULTS.connections} keep-alive connections`,
         saturation: `wrk -t${SATURATION.threads} -c${SATURATION.connections} -d${SATURATION.durationS}s`,
         path: `host → container address on berth-${STACK}-edge, port 80 (no docker-proxy)`,
       };

@@ -1,10 +1,13 @@
-// Constant-rate HTTP load (rate-worker.ts) in a child process.
+// Constant-rate HTTP load from Debian's wrk in its own process, paced by wrk-rate.lua.
 //
-// Why not autocannon -R: its rate limit lets each connection send its whole per-second quota
-// back to back at the top of every second (bursts, not a rate), and its latency histogram has
-// 1 ms resolution — too coarse for a 0.5 ms overhead target. wrk (Debian's, not wrk2) has no
-// rate option at all; it is used for saturation only (wrk.ts).
-import { fork } from "child_process";
+// wrk 4 has no rate option (wrk2, which has, is not packaged): the script's delay() hands out send
+// slots at rps / threads per thread, so a request goes out every 1000 / rps ms whether or not
+// earlier ones have answered, as long as one of the keep-alive connections is free (more wait for
+// one, and their wait is not counted: wrk times a request from its first byte sent). Latency is
+// wrk's, in microseconds, send to full answer. Why not autocannon -R: its rate limit lets each
+// connection send its whole per-second quota back to back at the top of every second (bursts, not
+// a rate), and its latency histogram has 1 ms resolution — too coarse for a 0.5 ms overhead target.
+import { spawn } from "child_process";
 import * as path from "path";
 
 export interface LoadSpec {
@@ -20,84 +23,123 @@ export interface LoadSpec {
 }
 
 export interface LoadResult {
-  /** Requests sent. */
+  /** Requests answered or failed (wrk drops the few in flight when stopped, uncounted). */
   total: number;
   /** 2xx answers. */
   ok: number;
-  /** Everything else: errors, timeouts, non-2xx. */
+  /** Everything else: connect/read/write errors, timeouts, non-2xx. */
   failed: number;
   durationMs: number;
   rps: number;
-  /** Latency percentiles of the 2xx answers, ms. */
+  /** Latency percentiles of all answers (wrk's histogram does not split by status), ms. */
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Failure kind (error code or "HTTP 503") → count. */
+  /** Failure kind ("connect", "read", "write", "timeout" or "HTTP 503") → count. */
   failures: Record<string, number>;
+  /** Always empty: wrk's script hooks see neither when a failed request was sent nor how long it took. */
   firstFailures: Array<{ atMs: number; ms: number; what: string }>;
-  /** 2xx answers that took longer than 10 ms, 50 ms, 100 ms, 1 s. */
+  /** Answers (any status) that took longer than 10 ms, 50 ms, 100 ms, 1 s. */
   slowerThan: Record<"10ms" | "50ms" | "100ms" | "1s", number>;
-  /** The slowest 2xx answers: when they were sent (ms into the load) and how long they took. */
+  /** Always empty: wrk's script hooks never see a request's latency, only the merged histogram. */
   slowest: Array<{ atMs: number; ms: number }>;
   /** X-App-Version of the 2xx answers → count. */
   versions: Record<string, number>;
 }
 
-export type WorkerMessage =
-  | { type: "start"; spec: LoadSpec }
-  | { type: "stop" }
-  | { type: "started" }
-  | { type: "result"; result: LoadResult };
+/** wrk-rate.lua's summary line. */
+interface WrkRateSummary {
+  durationUs: number;
+  ok: number;
+  statuses: Record<string, number>;
+  versions: Record<string, number>;
+  errors: Record<"connect" | "read" | "write" | "timeout", number>;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  maxUs: number;
+  slowerThan: LoadResult["slowerThan"];
+}
 
-export const RATE_DEFAULTS = { rps: 200, connections: 64, timeoutMs: 10_000 } as const;
+const MARKER = "wrk-rate: ";
+
+export const RATE_DEFAULTS = { rps: 200, connections: 64, threads: 2, timeoutMs: 10_000 } as const;
 
 export interface RunningLoad {
   /** ms since the first request was sent. */
   elapsedMs(): number;
-  /** Stops sending, waits for the answers in flight, and reports. */
+  /** Stops sending (SIGINT: wrk prints its summary and exits) and reports. */
   stop(): Promise<LoadResult>;
 }
 
-/** Starts the load; resolves once the first request is on its way. */
+/** Starts the load; resolves once wrk has started (its "Running ..." line). */
 export async function startLoad(spec: Partial<LoadSpec> & Pick<LoadSpec, "url" | "host">): Promise<RunningLoad> {
   const full: LoadSpec = { ...RATE_DEFAULTS, ...spec };
-  const child = fork(path.join(__dirname, "rate-worker.ts"), [], {
-    execArgv: ["-r", "ts-node/register/transpile-only"],
-    // Whatever the working directory, compile with the project's settings.
-    env: { ...process.env, TS_NODE_PROJECT: path.resolve(__dirname, "../../tsconfig.json") },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  const { threads } = RATE_DEFAULTS;
+  const args = [
+    `-t${threads}`,
+    `-c${full.connections}`,
+    "-d24h", // until stop()
+    "--timeout",
+    `${Math.ceil(full.timeoutMs / 1000)}s`,
+    "-H",
+    `Host: ${full.host}`,
+    "-s",
+    path.join(__dirname, "wrk-rate.lua"),
+    full.url,
+    "--",
+    String(full.rps / threads),
+  ];
+  // stdbuf: line-buffered stdout, so the "Running" line arrives now rather than at exit.
+  const child = spawn("stdbuf", ["-oL", "wrk", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8");
+  const exited = new Promise<number | string>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(signal ?? code ?? "?"));
   });
-  const exited = new Promise<never>((_, reject) =>
-    child.on("exit", (code, signal) => reject(new Error(`load generator exited early (${signal ?? `exit ${code}`})`))),
-  );
-  exited.catch(() => undefined); // observed through the races below
-  const next = (type: "started" | "result") =>
-    Promise.race([
-      new Promise<WorkerMessage>((resolve) => {
-        const on = (msg: WorkerMessage) => {
-          if (msg.type !== type) return;
-          child.off("message", on);
-          resolve(msg);
-        };
-        child.on("message", on);
-      }),
-      exited,
-    ]);
-
-  const started = next("started");
-  child.send({ type: "start", spec: full } satisfies WorkerMessage);
-  await started;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+      if (stdout.startsWith("Running")) resolve();
+    });
+    exited.then((how) => reject(new Error(`wrk exited early (${how}):\n${stdout}`)), reject);
+  });
   const t0 = Date.now();
   return {
     elapsedMs: () => Date.now() - t0,
     async stop() {
-      const result = next("result");
-      child.send({ type: "stop" } satisfies WorkerMessage);
-      const msg = await result;
-      child.kill();
-      return (msg as Extract<WorkerMessage, { type: "result" }>).result;
+      child.kill("SIGINT");
+      await exited;
+      const line = stdout.split("\n").find((l) => l.startsWith(MARKER));
+      if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+      return toResult(JSON.parse(line.slice(MARKER.length)) as WrkRateSummary);
     },
+  };
+}
+
+function toResult(s: WrkRateSummary): LoadResult {
+  const failures: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(s.errors)) if (n > 0) failures[kind] = n;
+  for (const [status, n] of Object.entries(s.statuses)) failures[`HTTP ${status}`] = n;
+  const failed = Object.values(failures).reduce((a, b) => a + b, 0);
+  const durationMs = s.durationUs / 1000;
+  return {
+    total: s.ok + failed,
+    ok: s.ok,
+    failed,
+    durationMs,
+    rps: (s.ok + failed) / (durationMs / 1000),
+    p50Ms: s.p50Us / 1000,
+    p90Ms: s.p90Us / 1000,
+    p99Ms: s.p99Us / 1000,
+    maxMs: s.maxUs / 1000,
+    failures,
+    firstFailures: [],
+    slowerThan: s.slowerThan,
+    slowest: [],
+    versions: s.versions,
   };
 }
 

@@ -60,9 +60,13 @@ export class App extends pulumi.ComponentResource {
     ];
     const labels = host.labels({ "berth.role": "app", "berth.app": name });
 
-    this.replicas = Array.from(
-      { length: args.replicas },
-      (_, i) =>
+    // One replica at a time: each new one starts only once the one before it is healthy. A rollout
+    // never boots every replica at once on cores that are serving traffic, and a release that
+    // never turns healthy stops the update after one replica, not all of them.
+    this.replicas = [];
+    for (let i = 0; i < args.replicas; i++) {
+      const previous = this.replicas[i - 1];
+      this.replicas.push(
         new docker.Container(
           `${host.namePrefix}-${name}-${i}`,
           {
@@ -83,9 +87,13 @@ export class App extends pulumi.ComponentResource {
             labels,
           },
           // The URLs only carry the passwords: wait for the database servers themselves too.
-          host.dockerOptions({ parent: this, dependsOn: args.databases.map((db) => db.container) }),
+          host.dockerOptions({
+            parent: this,
+            dependsOn: [...args.databases.map((db) => db.container), ...(previous ? [previous] : [])],
+          }),
         ),
-    );
+      );
+    }
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
     this.registerOutputs({ replicaNames: this.replicaNames });
   }

@@ -87,6 +87,12 @@ describe("App", () => {
     assert.deepEqual(changed.sort(), [`${TYPES.remoteCommand}::proxy-config`, `${TYPES.remoteCommand}::proxy-reload`]);
   });
 
+  it("starts replicas one at a time: each waits for the one before it to be healthy", () => {
+    const [first, second] = [0, 1].map((i) => run.get(TYPES.container, `berth-dev-web-${i}`));
+    assert.ok(second.dependencies.includes(first.urn));
+    assert.ok(!first.dependencies.some((urn) => urn.endsWith("::berth-dev-web-1")));
+  });
+
   it("scaling down removes only the highest replicas", async () => {
     const scaled = await runProgram({ stack: "dev", config: withReplicas(1) });
     const gone = [...snapshot(run).keys()].filter((k) => !snapshot(scaled).has(k));

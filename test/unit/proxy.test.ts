@@ -53,6 +53,11 @@ describe("Proxy", () => {
       assert.match(config, /default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check/);
     });
 
+    it("runs one worker thread and reuses idle connections to replicas", () => {
+      assert.ok(sectionOf(config, "global").includes("nbthread 1"));
+      assert.ok(sectionOf(config, "defaults").includes("http-reuse always"));
+    });
+
     it("lets clients' idle keep-alive connections finish on a reload instead of resetting them", () => {
       assert.ok(sectionOf(config, "defaults").includes("option idle-close-on-response"));
     });
@@ -61,13 +66,15 @@ describe("Proxy", () => {
       const api = sectionOf(config, "backend app_api_v2");
       assert.ok(api.includes("option httpchk"));
       assert.ok(api.includes("http-check send meth GET uri /ready ver HTTP/1.1 hdr Host api.example.com"));
-      const [, inter, fall] = /check inter (\d+)ms fall (\d+) rise 2/.exec(config)!;
-      assert.ok(Number(inter) * Number(fall) <= 2000, `inter ${inter} × fall ${fall} must be ≤ 2000 ms`);
+      const [, inter, fastinter, fall] = /check inter (\d+)ms fastinter (\d+)ms fall (\d+) rise 2/.exec(config)!;
+      // The first failed check comes within `inter`, the next ones every `fastinter`.
+      const worstCase = Number(inter) + (Number(fall) - 1) * Number(fastinter) + Number(fall) * Number(inter);
+      assert.ok(worstCase <= 2000, `inter ${inter}, fastinter ${fastinter}, fall ${fall}: up to ${worstCase} ms`);
     });
 
     it("takes inter, fall and rise from config", () => {
       const custom = renderHaproxyConfig({ ...BASE, health: { interMs: 2000, fall: 3, rise: 5 } });
-      assert.match(custom, /check inter 2000ms fall 3 rise 5/);
+      assert.match(custom, /check inter 2000ms fastinter 1000ms fall 3 rise 5/);
     });
 
     it("retries failed connections on another replica", () => {
