@@ -25,6 +25,8 @@ describe("e2e harness", () => {
     assert.equal(ok.outputs.stdout, "hello");
     assert.equal(ok.outputs.stderr, "done");
     await assert.rejects(localCommandHandler.create("fail", { create: "echo broken >&2; exit 3" }), /exit code 3: broken/);
+    // A script that exits without reading a large stdin is not a harness crash.
+    await localCommandHandler.create("early-exit", { create: "exit 0", stdin: "x".repeat(4 << 20) });
   });
 
   it("treats a trigger change as a replacement and a script change as an update", () => {

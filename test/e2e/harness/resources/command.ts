@@ -36,6 +36,10 @@ async function run(resourceName: string, values: Record<string, any>, operation:
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += c));
   child.stderr.on("data", (c) => (stderr += c));
+  // A script that never reads its stdin may exit before we finish writing it: not an error.
+  child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") stderr += `stdin: ${err.message}`;
+  });
   child.stdin.end(stdin ?? "");
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
