@@ -18,7 +18,7 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   const victimIp = await containerIp(victim, EDGE_NETWORK);
   const slot = (await backendServers(PROXY, BACKEND)).find((s) => s.address.startsWith(`${victimIp}:`) && s.status.startsWith("UP"));
   if (!slot) throw new Error(`no server of ${BACKEND} in rotation has ${victim}'s address ${victimIp}`);
-  say(`victim: ${victim} (${victimIp}), HAProxy slot ${BACKEND}/${slot.name}`);
+  say(`victim: ${victim} (${victimIp}), HAProxy server ${BACKEND}/${slot.name}`);
 
   const { load, proxyLog, value } = await underLoad({ url: await stack.proxyUrl(), host: HOST, minMs: 30_000 }, async (running) => {
     await sleep(5000);
