@@ -16,9 +16,9 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   await stack.baseline();
   const victim = stack.replicas()[0];
   const victimIp = await containerIp(victim, EDGE_NETWORK);
-  const slot = (await backendServers(PROXY, BACKEND)).find((s) => s.address.startsWith(`${victimIp}:`) && s.status.startsWith("UP"));
-  if (!slot) throw new Error(`no server of ${BACKEND} in rotation has ${victim}'s address ${victimIp}`);
-  say(`victim: ${victim} (${victimIp}), HAProxy server ${BACKEND}/${slot.name}`);
+  const server = (await backendServers(PROXY, BACKEND)).find((s) => s.address.startsWith(`${victimIp}:`) && s.status.startsWith("UP"));
+  if (!server) throw new Error(`no server of ${BACKEND} in rotation has ${victim}'s address ${victimIp}`);
+  say(`victim: ${victim} (${victimIp}), HAProxy server ${BACKEND}/${server.name}`);
 
   const { load, proxyLog, value } = await underLoad({ url: await stack.proxyUrl(), host: HOST, minMs: 30_000 }, async (running) => {
     await sleep(5000);
@@ -28,7 +28,7 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
     // As fast as docker exec allows (each `show stat` is one exec, ~50-100 ms).
     let polledOutAt: number | undefined;
     while (Date.now() - killCalledAt < 20_000) {
-      const now = (await backendServers(PROXY, BACKEND)).find((s) => s.name === slot.name);
+      const now = (await backendServers(PROXY, BACKEND)).find((s) => s.name === server.name);
       if (!now || !now.status.startsWith("UP") || !now.address.startsWith(`${victimIp}:`)) {
         polledOutAt = Date.now();
         break;
@@ -38,7 +38,7 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   });
 
   const diedAt = dockerTimeMs(await docker("inspect", "-f", "{{.State.FinishedAt}}", victim));
-  const logged = await ejectionLogLine(slot.name, value.killCalledAt);
+  const logged = await ejectionLogLine(server.name, value.killCalledAt);
   const polledMs = value.polledOutAt === undefined ? undefined : value.polledOutAt - value.killCalledAt;
   const loggedMs = logged === undefined ? undefined : logged.at - diedAt;
   say(`killed at ${(value.killedAtLoadMs / 1000).toFixed(1)} s of load; died ${(diedAt - value.killCalledAt).toFixed(0)} ms after \`docker kill\` was called`);
@@ -52,14 +52,14 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   const ejectMs = loggedMs ?? polledMs ?? Number.NaN;
   return {
     metrics: { failover: { failed: load.failed, ejectMs } },
-    details: { load, proxyLog, victim, victimIp, slot: slot.name, diedAt, ...value, loggedMs, polledMs, logLine: logged?.line },
+    details: { load, proxyLog, victim, victimIp, server: server.name, diedAt, ...value, loggedMs, polledMs, logLine: logged?.line },
   };
 }
 
-/** HAProxy's first line after `since` that takes the slot out: DOWN, or into maintenance (no address). */
-async function ejectionLogLine(slot: string, since: number): Promise<{ at: number; line: string } | undefined> {
+/** HAProxy's first line after `since` that takes the server out: DOWN, or into maintenance (no address). */
+async function ejectionLogLine(server: string, since: number): Promise<{ at: number; line: string } | undefined> {
   const { stdout, stderr } = await dockerStreams("logs", "-t", "--since", new Date(since - 1000).toISOString(), PROXY);
-  const out = new RegExp(`Server ${BACKEND}/${slot} (is DOWN|is going DOWN|.*enters maintenance)`);
+  const out = new RegExp(`Server ${BACKEND}/${server} (is DOWN|is going DOWN|.*enters maintenance)`);
   return `${stdout}\n${stderr}`
     .split("\n")
     .filter((l) => out.test(l))

@@ -11,7 +11,7 @@ export interface AppArgs {
   host: DockerHost;
   /** Image reference, e.g. `ghcr.io/acme/web:1.4.2`. Changing it rolls every replica. */
   image: string;
-  /** Number of containers (1–50). Changing it adds or removes replicas and nothing else. */
+  /** Number of containers (1–50). Changing it adds or removes replicas, and the proxy reloads with the new list. */
   replicas: number;
   /** Port the app listens on inside the container; also passed as `PORT`. */
   port: number;

@@ -99,7 +99,7 @@ describe("App", () => {
     assert.deepEqual(gone, [`${TYPES.container}::berth-dev-web-1`]);
   });
 
-  it("a new image pulls it once and changes only the replicas (each is replaced create-before-delete)", async () => {
+  it("a new image pulls it once and changes only the replicas' inputs (each is replaced create-before-delete)", async () => {
     const rolled = await runProgram({ stack: "dev", config: withReplicas(2, "ghcr.io/acme/web:1.1.0") });
     const before = snapshot(run);
     const after = snapshot(rolled);

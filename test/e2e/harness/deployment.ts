@@ -122,7 +122,6 @@ export class Deployment {
           inputs,
           outputs: created.outputs,
           dependencies: reg.dependencies,
-          deleteBeforeReplace: reg.deleteBeforeReplace,
           retainOnDelete: reg.retainOnDelete,
           tainted,
         });

@@ -10,7 +10,6 @@ export interface StoredResource {
   outputs: Record<string, any>;
   /** URNs this resource depends on. */
   dependencies: string[];
-  deleteBeforeReplace: boolean;
   retainOnDelete: boolean;
 }
 
