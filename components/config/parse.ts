@@ -1,3 +1,4 @@
+import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
 import { crossFieldIssues, RuleIssue } from "./rules";
 import {
@@ -29,8 +30,12 @@ export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "
   };
 }
 
-/** Raised before any resource is registered; lists every problem found, one per line. */
-export class ConfigError extends Error {
+/**
+ * Raised before any resource is registered; lists every problem found, one per line. A RunError,
+ * because the Pulumi CLI prints only the message of a RunError and a stack trace for any other
+ * error (@pulumi/pulumi 3.248.0, cmd/run/run.js, the program's uncaught-error handler).
+ */
+export class ConfigError extends RunError {
   constructor(public readonly problems: string[]) {
     super(`invalid berth config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";

@@ -93,7 +93,7 @@ export class Database extends pulumi.ComponentResource {
     );
 
     if (args.backup) {
-      if (args.engine !== "postgres") throw new Error(`Database ${name}: backups are for postgres only`);
+      if (args.engine !== "postgres") throw new pulumi.ResourceError(`Database ${name}: backups are for postgres only`, this);
       const unit = `berth-backup-${name}`;
       const description = `berth backup of Postgres database ${name}`;
       const backupScript = renderPostgresBackupScript({

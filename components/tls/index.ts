@@ -32,7 +32,7 @@ export class Certificate extends pulumi.ComponentResource {
     const subject = { commonName: args.hosts[0], organization: "berth" };
 
     if (args.mode === "cloudflare-origin") {
-      if (args.zoneId === undefined) throw new Error("Certificate: cloudflare-origin needs a zoneId");
+      if (args.zoneId === undefined) throw new pulumi.ResourceError("Certificate: cloudflare-origin needs a zoneId", this);
       const csr = new tls.CertRequest(
         `${name}-csr`,
         { privateKeyPem: key.privateKeyPem, subject, dnsNames: args.hosts },

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { strict as assert } from "assert";
 import { ConfigError, parseStackConfig } from "../../components/config/parse";
 import { runProgram } from "../harness/program";
@@ -170,6 +171,16 @@ describe("config", () => {
         assert.equal(registered, -1, "the program went on to register resources");
       });
     }
+
+    it("fails with a RunError, whose message alone the Pulumi CLI prints (no stack trace)", async () => {
+      // @pulumi/pulumi 3.248.0 cmd/run/run.js: `if (errors_1.RunError.isInstance(err)) { log.error(err.message); }`;
+      // any other error is printed as "failed with an unhandled exception" with its stack.
+      await assert.rejects(runProgram({ stack: "dev", config: doConfig({ apps: app({ replicas: -2 }) }) }), (err: Error) => {
+        assert.ok(pulumi.RunError.isInstance(err), `a ${err.constructor.name}, not a RunError`);
+        assert.equal(err.message, "invalid berth config:\n  - berth:apps.web.replicas must be an integer from 1 to 50 (got -2)");
+        return true;
+      });
+    });
 
     it("refuses berth:secrets stored in plain text", async () => {
       const raw = doConfig({ apps: app({ secretEnv: ["API_KEY"] }), secrets: { env: { web: { API_KEY: "abc" } } } });
