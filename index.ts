@@ -111,7 +111,7 @@ new Proxy("proxy", {
   routes: Object.entries(cfg.apps).map(([name, app]) => ({
     app: name,
     hosts: app.hosts,
-    replicas: apps[name].replicas,
+    servers: apps[name].replicaNames,
     port: app.port,
     healthPath: app.health.path,
     basicAuth: app.basicAuth && { ...app.basicAuth, passwords: cfg.secrets.basicAuth[name] ?? {} },
@@ -119,7 +119,8 @@ new Proxy("proxy", {
   certificatePem: certificate.pem,
   httpPort: cfg.httpPort,
   httpsPort: cfg.httpsPort,
-  bindAddress: cfg.target === "local" ? cfg.bindAddress : undefined,
+  // AAAA records point at the droplet's IPv6 address, so the proxy listens there too.
+  publishOn: cfg.target === "local" ? [cfg.bindAddress] : cfg.ipv6 ? ["0.0.0.0", "::"] : ["0.0.0.0"],
   httpsRedirect: cfg.httpsRedirect,
   hsts: cfg.tlsMode !== "self-signed",
   health: { interMs: cfg.healthCheckInterMs, fall: cfg.healthCheckFall, rise: cfg.healthCheckRise },

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HealthConfig } from "../config/schema";
 import type { Database } from "../database";
 import type { DockerHost } from "../docker-host";
+import { dockerCpus, memoryLimits } from "../docker-host/limits";
 import { appAlias } from "../naming";
 import { dockerHealthcheck, healthWaitSeconds } from "./healthcheck";
+import { renderHealthyGateScript } from "./healthy-gate";
 
 export interface AppArgs {
   /** The Docker host and networks to run on. */
@@ -32,17 +34,23 @@ export interface AppArgs {
 }
 
 /**
- * `replicas` containers of one image. Replicas have no fixed name, so a new image is rolled out by
- * Pulumi's create-before-delete: each new replica starts, must turn healthy (`wait: true`) before
- * the update goes on, and only then is the old one stopped, with a grace period. An image that
- * never turns healthy fails `pulumi up` while the old replicas keep serving.
+ * `replicas` containers of one image, each behind a health gate, on the edge network where HAProxy
+ * reaches it by container name (the Proxy lists `replicaNames`) and as the app's alias.
  *
- * Every replica joins the edge network, where HAProxy reaches it by container name (the Proxy lists
- * `replicas`), and answers to the app's alias (`app-<name>`) there too.
+ * A rollout (a new image, env, secret or health check), as `pulumi up` runs it:
+ *   1. replica 0's new container starts next to the old one: create-before-delete, stated,
+ *      because the Docker provider's own default for containers is delete-before-replace;
+ *   2. the provider waits until Docker reports it healthy (`wait`); if it never does, the update
+ *      fails here, with every old replica still serving;
+ *   3. its health gate passes, which gives its name to the proxy and lets replica 1 start;
+ *   4. the same for each next replica, one at a time;
+ *   5. the proxy config is written with the new names, and HAProxy reloads in place;
+ *   6. at the end of the update, Pulumi deletes the old containers: SIGTERM, then the grace period.
+ * test/e2e/rollouts.test.ts pins this order.
  */
 export class App extends pulumi.ComponentResource {
   public readonly replicas: docker.Container[];
-  /** Container names of the replicas, in replica order. */
+  /** Container names of the replicas, in replica order, each known only once its health gate passed. */
   public readonly replicaNames: pulumi.Output<string[]>;
   /** The network alias the proxy resolves. */
   public readonly alias: string;
@@ -60,41 +68,59 @@ export class App extends pulumi.ComponentResource {
     ];
     const labels = host.labels({ "berth.role": "app", "berth.app": name });
 
-    // One replica at a time: each new one starts only once the one before it is healthy. A rollout
-    // never boots every replica at once on cores that are serving traffic, and a release that
-    // never turns healthy stops the update after one replica, not all of them.
+    // One replica at a time: each new one starts only once the one before it passed its gate. A
+    // rollout never boots every replica at once on cores that are serving traffic, and a release
+    // that never turns healthy stops the update after one replica, not all of them.
     this.replicas = [];
+    const gates: pulumi.Output<string>[] = [];
+    let previous: pulumi.Resource | undefined;
     for (let i = 0; i < args.replicas; i++) {
-      const previous = this.replicas[i - 1];
-      this.replicas.push(
-        new docker.Container(
-          `${host.namePrefix}-${name}-${i}`,
-          {
-            image,
-            envs,
-            networksAdvanced: networks,
-            healthcheck: dockerHealthcheck(args.port, args.health),
-            wait: true,
-            waitTimeout: healthWaitSeconds(args.health),
-            restart: "unless-stopped",
-            memory: args.memoryMb,
-            cpus: args.cpus === undefined ? undefined : String(args.cpus),
-            init: true,
-            stopSignal: "SIGTERM",
-            stopTimeout: args.destroyGraceSeconds,
-            destroyGraceSeconds: args.destroyGraceSeconds,
-            securityOpts: ["no-new-privileges:true"],
-            labels,
-          },
+      const replica = new docker.Container(
+        `${host.namePrefix}-${name}-${i}`,
+        {
+          image,
+          envs,
+          networksAdvanced: networks,
+          healthcheck: dockerHealthcheck(args.port, args.health),
+          wait: true,
+          waitTimeout: healthWaitSeconds(args.health),
+          restart: "unless-stopped",
+          ...memoryLimits(args.memoryMb),
+          cpus: args.cpus === undefined ? undefined : dockerCpus(args.cpus),
+          init: true,
+          stopSignal: "SIGTERM",
+          stopTimeout: args.destroyGraceSeconds,
+          destroyGraceSeconds: args.destroyGraceSeconds,
+          securityOpts: ["no-new-privileges:true"],
+          labels,
+        },
+        host.dockerOptions({
+          parent: this,
           // The URLs only carry the passwords: wait for the database servers themselves too.
-          host.dockerOptions({
-            parent: this,
-            dependsOn: [...args.databases.map((db) => db.container), ...(previous ? [previous] : [])],
-          }),
-        ),
+          dependsOn: [...args.databases.map((db) => db.container), ...(previous ? [previous] : [])],
+          // Stated, because the Docker provider's default for containers is delete-before-replace:
+          // the new replica must be healthy before the old one goes.
+          deleteBeforeReplace: false,
+          // The provider updates a changed health check in place, which Docker never applies to
+          // a running container: a new check means new replicas.
+          replaceOnChanges: ["healthcheck"],
+        }),
       );
+      const gate = host.runOnHost(
+        `${host.namePrefix}-${name}-${i}-healthy`,
+        {
+          create: replica.name.apply((container) => renderHealthyGateScript({ container, timeoutSeconds: healthWaitSeconds(args.health) })),
+          // Runs again for every new container in this slot.
+          triggers: [replica.id],
+        },
+        { parent: this, dependsOn: [replica] },
+      );
+      this.replicas.push(replica);
+      // Known only once the gate passed (and depending on it), so the proxy lists it only then.
+      gates.push(pulumi.all([gate.stdout, replica.name]).apply(([, container]) => container));
+      previous = gate;
     }
-    this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
+    this.replicaNames = pulumi.all(gates);
     this.registerOutputs({ replicaNames: this.replicaNames });
   }
 }

@@ -117,7 +117,8 @@ export const stackSchema = strictObject({
   sshKeys: z.array(md5Fingerprint, { error: "must be a list of SSH key fingerprints" }).default([]),
   sshAllowFrom: z.array(cidr, { error: "must be a list of CIDR blocks" }).default([]),
   tags: z
-    .array(pattern(/^[a-z0-9_:.-]{1,255}$/, "a DigitalOcean tag (letters, digits, '_', ':', '.', '-')"))
+    // The DigitalOcean provider's own rule (tag.ValidateTag): refused there, so refused here first.
+    .array(pattern(/^[a-zA-Z0-9_:-]{1,255}$/, "a DigitalOcean tag of 1 to 255 letters, digits, '_', ':' or '-'"))
     .default([]),
   ipv6: boolean().default(true),
   volumeSizeGb: integer(1, 16384).default(20),

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
+import { memoryLimits } from "../docker-host/limits";
 import { databaseAlias } from "../naming";
 import { renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
@@ -71,7 +72,7 @@ export class Database extends pulumi.ComponentResource {
         uploads: engine.uploads,
         networksAdvanced: [{ name: host.dataNetworkName, aliases: [alias] }],
         volumes,
-        memory: args.memoryMb,
+        ...memoryLimits(args.memoryMb),
         shmSize: args.engine === "postgres" ? 256 : undefined,
         restart: "unless-stopped",
         healthcheck: {

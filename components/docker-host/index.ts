@@ -162,7 +162,7 @@ export class DockerHost extends pulumi.ComponentResource {
   }
 
   /** Runs a script on the Docker host. */
-  runOnHost(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
+  runOnHost(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): command.local.Command | command.remote.Command {
     const options = {
       parent: this,
       ...opts,

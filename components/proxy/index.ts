@@ -11,11 +11,11 @@ import { sha512Crypt } from "./password-hash";
 /** One app as the proxy sees it. */
 export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth" | "servers"> {
   /**
-   * The app's replica containers. The config lists them by name, so it changes (and HAProxy
-   * reloads) only after Pulumi has seen every new replica healthy; old replicas are deleted at the
-   * end of the update, after the reload took them out of rotation.
+   * Container names of the app's replicas, each known once its health gate passed. The config
+   * lists them by name, so it changes (and HAProxy reloads) only after every new replica is
+   * healthy; old replicas are deleted at the end of the update, after the reload took them out.
    */
-  replicas: docker.Container[];
+  servers: pulumi.Input<string[]>;
   /** Require HTTP basic auth on every request to this app. */
   basicAuth?: BasicAuthConfig & {
     /** User name → password (Pulumi secrets). Only salted hashes reach the proxy. */
@@ -36,8 +36,11 @@ export interface ProxyArgs {
   httpPort: number;
   /** Host port for HTTPS. */
   httpsPort: number;
-  /** Host address to publish on (unset: every address, IPv4 and IPv6). */
-  bindAddress?: string;
+  /**
+   * Host addresses to publish both ports on, e.g. `["0.0.0.0", "::"]` for every IPv4 and IPv6
+   * address. Each is stated: the Docker provider publishes a port with no address on 0.0.0.0 only.
+   */
+  publishOn: string[];
   /** Redirect plain HTTP to HTTPS. */
   httpsRedirect: boolean;
   /** Send HSTS (only with a publicly trusted certificate). */
@@ -94,7 +97,7 @@ export class Proxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const publish = (internal: number, external: number) => ({ internal, external, protocol: "tcp", ip: args.bindAddress });
+    const publish = (internal: number, external: number) => args.publishOn.map((ip) => ({ internal, external, protocol: "tcp", ip }));
     this.container = new docker.Container(
       name,
       {
@@ -104,7 +107,7 @@ export class Proxy extends pulumi.ComponentResource {
         entrypoints: ["haproxy"],
         command: ["-W", "-db", "-f", PROXY_PATHS.configFile],
         user: "root",
-        ports: [publish(80, args.httpPort), publish(443, args.httpsPort)],
+        ports: [...publish(80, args.httpPort), ...publish(443, args.httpsPort)],
         networksAdvanced: [{ name: host.edgeNetworkName }],
         volumes: [{ hostPath: configDir, containerPath: PROXY_PATHS.configDir, readOnly: true }],
         restart: "unless-stopped",
@@ -130,8 +133,8 @@ export class Proxy extends pulumi.ComponentResource {
 
   /** Replaces basic-auth passwords by salted hashes; the salt is kept in state. */
   private resolveRoute(name: string, route: ProxyRouteArgs): pulumi.Output<HaproxyRoute> {
-    const { basicAuth, replicas, ...rest } = route;
-    const plain = pulumi.all(replicas.map((r) => r.name)).apply((servers) => ({ ...rest, servers }));
+    const { basicAuth, servers, ...rest } = route;
+    const plain = pulumi.output(servers).apply((names) => ({ ...rest, servers: names }));
     if (!basicAuth) return plain;
     const users = basicAuth.users.map((user) => {
       const salt = new random.RandomString(

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { renderWaitReadyScript } from "../host/scripts";
 import { renderCloudInit } from "./cloud-init";
+import { renderGrowFilesystemScript } from "./grow-filesystem";
 import { firewallRules, OriginAccess } from "./firewall";
 
 export interface ServerArgs {
@@ -19,7 +20,7 @@ export interface ServerArgs {
   sshAllowFrom: pulumi.Input<pulumi.Input<string>[]>;
   /** Who may reach ports 80 and 443: anyone, or only Cloudflare's proxy. */
   originAccess: OriginAccess;
-  /** Tags for the droplet, volume and firewall (the stack's tag is always added). */
+  /** Tags for the droplet and volume (the stack's tag is always added); never on the firewall. */
   tags: pulumi.Input<string>[];
   /** Give the droplet an IPv6 address. */
   ipv6: boolean;
@@ -130,9 +131,10 @@ export class Server extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         name: `${name}-firewall`,
+        // By droplet id only: a firewall with tags applies to every droplet carrying them, in
+        // every stack of the account, so dev's rules would open prod.
         dropletIds: [this.droplet.id.apply(Number)],
         ...firewallRules(args.sshAllowFrom, args.originAccess),
-        tags,
       },
       child,
     );
@@ -140,16 +142,11 @@ export class Server extends pulumi.ComponentResource {
     this.ipAddress = this.reservedIp.ipAddress;
     this.ipv6Address = args.ipv6 ? this.droplet.ipv6Address : pulumi.output("");
 
+    const sshConnection = { host: this.ipAddress, user: "root", hostKey: this.hostPublicKey, dialErrorLimit: 60, perDialTimeout: 15 };
     this.ready = new command.remote.Command(
       `${name}-ready`,
       {
-        connection: {
-          host: this.ipAddress,
-          user: "root",
-          hostKey: this.hostPublicKey,
-          dialErrorLimit: 60,
-          perDialTimeout: 15,
-        },
+        connection: sshConnection,
         create: volumeDevice.apply((device) =>
           renderWaitReadyScript({ volumeDevice: device, dataPath: args.dataPath, timeoutSeconds: 900 }),
         ),
@@ -157,6 +154,17 @@ export class Server extends pulumi.ComponentResource {
         triggers: [this.droplet.id],
       },
       { ...child, dependsOn: [ipAssignment, volumeAttachment, this.firewall] },
+    );
+
+    // Growing `volumeSizeGb` resizes the block device in place; the filesystem follows here.
+    new command.remote.Command(
+      `${name}-data-grow`,
+      {
+        connection: sshConnection,
+        create: volumeDevice.apply((device) => renderGrowFilesystemScript({ volumeDevice: device })),
+        triggers: [this.volume.size, this.droplet.id],
+      },
+      { ...child, dependsOn: [this.ready] },
     );
 
     this.registerOutputs({

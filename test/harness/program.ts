@@ -25,11 +25,15 @@ export interface RegisteredResource {
   /** Inputs as serialized on the wire: secret values are wrapped in Pulumi's secret marker. */
   wireInputs: Record<string, any>;
   protect: boolean;
-  deleteBeforeReplace: boolean;
+  /** The program's deleteBeforeReplace option; undefined when it did not set one (the provider decides). */
+  deleteBeforeReplace: boolean | undefined;
   retainOnDelete: boolean;
   ignoreChanges: string[];
+  replaceOnChanges: string[];
   /** URNs this resource depends on (explicit and through inputs). */
   dependencies: string[];
+  /** Input property → URNs its value came from. */
+  propertyDependencies: Record<string, string[]>;
   provider: string;
 }
 
@@ -139,10 +143,12 @@ function recordRegistrations(into: RegisteredResource[], before?: (resource: Reg
       inputs: unwrapSecrets(wire),
       wireInputs: wire,
       protect: req.getProtect() === true,
-      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() === true : undefined,
       retainOnDelete: req.getRetainondelete() === true,
       ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
       dependencies: req.getDependenciesList(),
+      propertyDependencies: propertyDependencies(req),
       provider: req.getProvider(),
     };
     before?.(resource);
@@ -151,6 +157,12 @@ function recordRegistrations(into: RegisteredResource[], before?: (resource: Reg
       callback(err, res);
     });
   };
+}
+
+function propertyDependencies(req: any): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, key: string) => (out[key] = deps.getUrnsList()));
+  return out;
 }
 
 export function isSecretValue(value: unknown): boolean {

@@ -31,10 +31,7 @@ describe("App", () => {
   it("runs `replicas` auto-named containers, so Pulumi starts a new one before deleting the old", () => {
     const replicas = run.resources.filter(isReplica);
     assert.deepEqual(replicas.map((r) => r.name), ["berth-dev-web-0", "berth-dev-web-1"]);
-    for (const r of replicas) {
-      assert.equal(r.inputs.name, undefined, "a fixed name would force delete-before-replace");
-      assert.equal(r.deleteBeforeReplace, false);
-    }
+    for (const r of replicas) assert.equal(r.inputs.name, undefined, "a fixed name would force delete-before-replace");
   });
 
   it("joins every replica to the app's network alias, which the proxy resolves", () => {
@@ -82,21 +79,47 @@ describe("App", () => {
     const added = [...after.keys()].filter((k) => !before.has(k));
     const removed = [...before.keys()].filter((k) => !after.has(k));
     const changed = [...before.keys()].filter((k) => after.has(k) && after.get(k) !== before.get(k));
-    assert.deepEqual(added.sort(), [2, 3, 4].map((i) => `${TYPES.container}::berth-dev-web-${i}`));
+    assert.deepEqual(
+      added.sort(),
+      [2, 3, 4].flatMap((i) => [`${TYPES.remoteCommand}::berth-dev-web-${i}-healthy`, `${TYPES.container}::berth-dev-web-${i}`]).sort(),
+    );
     assert.deepEqual(removed, []);
     assert.deepEqual(changed.sort(), [`${TYPES.remoteCommand}::proxy-config`, `${TYPES.remoteCommand}::proxy-reload`]);
   });
 
-  it("starts replicas one at a time: each waits for the one before it to be healthy", () => {
+  it("starts replicas one at a time: each waits for the one before it to pass its health gate", () => {
     const [first, second] = [0, 1].map((i) => run.get(TYPES.container, `berth-dev-web-${i}`));
-    assert.ok(second.dependencies.includes(first.urn));
+    const firstGate = run.get(TYPES.remoteCommand, "berth-dev-web-0-healthy");
+    assert.ok(firstGate.dependencies.includes(first.urn));
+    assert.ok(second.dependencies.includes(firstGate.urn));
     assert.ok(!first.dependencies.some((urn) => urn.endsWith("::berth-dev-web-1")));
+  });
+
+  it("gives every new replica container a health gate that runs again for the next one in its slot", () => {
+    const gate = run.get(TYPES.remoteCommand, "berth-dev-web-1-healthy");
+    assert.deepEqual(gate.inputs.triggers, ["berth-dev-web-1-id", "424242"]);
+    assert.match(gate.inputs.create, /container='berth-dev-web-1-\w+'/);
+    assert.match(gate.inputs.create, /docker inspect/);
+  });
+
+  it("states create-before-delete for every replica: the provider's own default is delete-before-replace", () => {
+    for (const r of run.resources.filter(isReplica)) assert.strictEqual(r.deleteBeforeReplace, false, r.name);
+  });
+
+  it("replaces replicas when their health check changes (the provider would update it in place, and Docker never apply it)", () => {
+    for (const r of run.resources.filter(isReplica)) assert.deepEqual(r.replaceOnChanges, ["healthcheck"], r.name);
+  });
+
+  it("states the swap limit with the memory limit, so raising memoryMb later is an update Docker accepts", () => {
+    const replica = run.get(TYPES.container, "berth-dev-web-0").inputs;
+    assert.equal(replica.memory, 512);
+    assert.equal(replica.memorySwap, 1024);
   });
 
   it("scaling down removes only the highest replicas", async () => {
     const scaled = await runProgram({ stack: "dev", config: withReplicas(1) });
     const gone = [...snapshot(run).keys()].filter((k) => !snapshot(scaled).has(k));
-    assert.deepEqual(gone, [`${TYPES.container}::berth-dev-web-1`]);
+    assert.deepEqual(gone.sort(), [`${TYPES.remoteCommand}::berth-dev-web-1-healthy`, `${TYPES.container}::berth-dev-web-1`]);
   });
 
   it("a new image pulls it once and changes only the replicas' inputs (each is replaced create-before-delete)", async () => {

@@ -146,7 +146,10 @@ describe("Proxy", () => {
       assert.equal(proxy.deleteBeforeReplace, true);
       assert.equal(proxy.inputs.name, "berth-dev-proxy");
       assert.equal(proxy.inputs.image, fakeImageId("haproxy:3.2"));
-      assert.deepEqual(proxy.inputs.ports.map((p: any) => [p.internal, p.external]), [[80, 80], [443, 443]]);
+      assert.deepEqual(
+        proxy.inputs.ports.map((p: any) => [p.ip, p.internal, p.external]),
+        [["0.0.0.0", 80, 80], ["::", 80, 80], ["0.0.0.0", 443, 443], ["::", 443, 443]],
+      );
       assert.deepEqual(proxy.inputs.volumes, [{ hostPath: "/etc/berth/proxy", containerPath: "/usr/local/etc/haproxy", readOnly: true }]);
       assert.deepEqual(proxy.inputs.command, ["-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]);
     });
@@ -217,13 +220,14 @@ describe("Proxy rollout order", () => {
   const config = (replicas: number) =>
     doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["app.example.com"], replicas } }, databases: {} });
 
-  it("writes the config only once every replica exists, so a replica gets traffic only after it was healthy", async () => {
+  it("writes the config only once every replica passed its health gate, so a replica gets traffic only after it was healthy", async () => {
     const run = await runProgram({ stack: "dev", config: config(2) });
     const configFile = run.get(TYPES.remoteCommand, "proxy-config");
     for (const i of [0, 1]) {
       const replica = run.get(TYPES.container, `berth-dev-web-${i}`);
       assert.equal(replica.inputs.wait, true);
-      assert.ok(configFile.dependencies.includes(replica.urn), `proxy-config must wait for replica ${i}`);
+      const gate = run.get(TYPES.remoteCommand, `berth-dev-web-${i}-healthy`);
+      assert.ok(configFile.dependencies.includes(gate.urn), `proxy-config must wait for replica ${i}'s gate`);
       assert.match(configFile.inputs.stdin, new RegExp(`server berth-dev-web-${i}-\\w+ berth-dev-web-${i}-\\w+:3000`));
     }
   });

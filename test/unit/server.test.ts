@@ -94,6 +94,12 @@ describe("Server", () => {
       }
     });
 
+    it("applies to this stack's droplet by id only, never by tag (a tag would reach every stack's droplets)", () => {
+      const fw = run.get(TYPES.firewall, "berth-dev-firewall").inputs;
+      assert.deepEqual(fw.dropletIds, [Number(FAKE.dropletId)]);
+      assert.equal(fw.tags, undefined);
+    });
+
     it("opens SSH only to the configured CIDRs", () => {
       assert.deepEqual(rule(run, "22").sourceAddresses, ["203.0.113.0/24"]);
     });
@@ -111,6 +117,19 @@ describe("Server", () => {
       );
       assert.deepEqual(fw.dropletIds, [Number(FAKE.dropletId)]);
     });
+  });
+});
+
+describe("Server: growing the data volume", () => {
+  it("grows the filesystem on the droplet whenever volumeSizeGb changes", async () => {
+    const grow = (size: number) =>
+      runProgram({ stack: "dev", config: doConfig({ volumeSizeGb: size }) }).then((run) => ({ run, grow: run.get(TYPES.remoteCommand, "berth-dev-data-grow") }));
+    const [small, large] = [await grow(20), await grow(40)];
+    assert.equal(large.run.get(TYPES.volume, "berth-dev-data").inputs.size, 40);
+    assert.match(large.grow.inputs.create, /resize2fs "\$device"/);
+    assert.match(large.grow.inputs.create, /scsi-0DO_Volume_berth-dev-data/);
+    assert.notDeepEqual(large.grow.inputs.triggers, small.grow.inputs.triggers, "a new size must run the resize again");
+    assert.ok(large.grow.dependencies.includes(large.run.get(TYPES.remoteCommand, "berth-dev-ready").urn), "after the volume is mounted");
   });
 });
 

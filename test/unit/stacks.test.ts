@@ -36,7 +36,7 @@ describe("committed stacks", () => {
       [TYPES.network]: 2,
       [TYPES.remoteImage]: 4, // haproxy, postgres, redis, the app
       [TYPES.container]: 4, // proxy, postgres, redis, 1 replica
-      [TYPES.remoteCommand]: 5, // ready, proxy config, certificate, reload, postgres backup
+      [TYPES.remoteCommand]: 7, // ready, data grow, proxy config, certificate, reload, postgres backup, 1 replica's health gate
     });
     assert.equal(run.get(TYPES.droplet, "berth-dev-droplet").inputs.size, "s-1vcpu-2gb");
     const names = run.outputs.replicaNames.value as Record<string, string[]>;
@@ -72,7 +72,7 @@ describe("committed stacks", () => {
     assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.host, undefined);
     assert.equal(run.ofType(TYPES.selfSigned).length, 1);
     assert.equal(run.ofType(TYPES.dockerVolume).length, 2);
-    assert.equal(run.ofType(TYPES.localCommand).length, 3); // proxy config, certificate, reload
+    assert.equal(run.ofType(TYPES.localCommand).length, 5); // proxy config, certificate, reload, one health gate per replica
     assert.equal(run.outputs.reservedIp, undefined);
     assert.deepEqual(run.outputs.appUrls.value, { web: ["https://web.localhost:8443"] });
     const proxy = run.get(TYPES.container, "proxy");
