@@ -141,11 +141,19 @@ function defaultsSection(opts: HaproxyOptions): string {
     // Replicas are our own HTTP/1.1 servers: any idle connection to one may carry the next request,
     // instead of the first request of every client connection opening a new one.
     "http-reuse always",
-    // A request whose replica dies mid-flight is sent again, to another replica.
+    // A request that fails is sent again, to another replica: any request whose connection failed
+    // before it was sent (so no app saw it; that includes a reused idle connection found dead), and
+    // a GET or HEAD whose replica closed the connection or timed out without answering. Other
+    // methods are never replayed once sent: see disable-l7-retry in each app backend.
     "option redispatch 1",
     "retries 3",
     "retry-on conn-failure empty-response response-timeout",
-    "timeout connect 2s",
+    // Replicas are on this host's Docker bridge, where the kernel answers a SYN in well under a
+    // millisecond, however busy the app: a connect that takes 100 ms means the replica is gone (its
+    // address vanished), and the request goes to another one instead of waiting. A dropped SYN is
+    // sent again only after 1 s, so a longer value would wait more without failing less. It is also
+    // how long HAProxy pauses before retrying a refused connection once one replica is left.
+    "timeout connect 100ms",
     "timeout client 30s",
     "timeout server 30s",
     "timeout http-request 10s",
@@ -154,7 +162,13 @@ function defaultsSection(opts: HaproxyOptions): string {
     `timeout check ${Math.max(interMs, 500)}ms`,
     "timeout tunnel 1h",
     "load-server-state-from-file global",
-    `default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fastinter ${Math.max(100, Math.round(interMs / 2))}ms fall ${fall} rise ${rise}`,
+    // Passive health: the first failed connection on real traffic (refused, or no answer within
+    // `timeout connect`) marks a replica down at once, instead of after fall × inter of checks. On a
+    // local bridge that is never network noise: nothing listens any more, the container is gone, or
+    // the app stopped accepting. Only connections count (layer4), not answers: an app's 5xx, or a
+    // connection it drops mid-request, does not eject it. Its active check brings it back after
+    // `rise` successes.
+    `default-server init-addr last,libc,none resolvers docker resolve-prefer ipv4 check inter ${interMs}ms fastinter ${Math.max(100, Math.round(interMs / 2))}ms fall ${fall} rise ${rise} observe layer4 error-limit 1 on-error mark-down`,
   ]);
 }
 
@@ -208,6 +222,10 @@ function backend(route: HaproxyRoute): string {
     "option httpchk",
     `http-check send meth GET uri ${route.healthPath} ver HTTP/1.1 hdr Host ${route.hosts[0]}`,
     "http-check expect status 200-399",
+    // Only GET and HEAD (METH_GET) are replayed once sent; a POST, PUT, PATCH, DELETE or any other
+    // method is retried only on a connection failure, when no app can have seen it. Not in
+    // `defaults`: HAProxy allows http-request rules only in named defaults sections.
+    "http-request disable-l7-retry unless METH_GET",
     auth && `http-request auth realm "${auth.realm}" unless { http_auth(${userlistName(route.app)}) }`,
     // The app never sees the proxy's credentials.
     auth && "http-request del-header Authorization",

@@ -3,7 +3,7 @@ import { verify } from "unixcrypt";
 import { HaproxyOptions, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { fakeImageId } from "../harness/fakes";
 import { ProgramRun, runProgram } from "../harness/program";
-import { doConfig, localConfig, TYPES } from "../harness/stacks";
+import { doConfig, stackFileConfig, localConfig, TYPES } from "../harness/stacks";
 
 const BASE: HaproxyOptions = {
   routes: [
@@ -84,6 +84,16 @@ describe("Proxy", () => {
       assert.ok(defaults.includes("retries 3"));
     });
 
+    it("replays a request the app may have seen only if it is a GET or HEAD, in every app backend", () => {
+      for (const backend of ["backend app_web", "backend app_api_v2"]) {
+        assert.ok(sectionOf(config, backend).includes("http-request disable-l7-retry unless METH_GET"), backend);
+      }
+    });
+
+    it("takes a replica out at its first failed connection on real traffic", () => {
+      assert.match(config, /^ +default-server .* observe layer4 error-limit 1 on-error mark-down$/m);
+    });
+
     it("redirects HTTP to HTTPS, sends HSTS and security headers, compresses and logs to stdout", () => {
       assert.ok(sectionOf(config, "frontend http").includes("http-request redirect scheme https code 301"));
       const https = sectionOf(config, "frontend https");
@@ -92,7 +102,7 @@ describe("Proxy", () => {
       assert.ok(https.some((l) => l.startsWith("compression algo gzip")));
       assert.ok(https.includes("bind :443 ssl crt /usr/local/etc/haproxy/certs/site.pem alpn h2,http/1.1"));
       assert.ok(sectionOf(config, "global").includes("log stdout format raw local0 info"));
-      for (const t of ["timeout connect 2s", "timeout client 30s", "timeout server 30s", "timeout http-request 10s"]) {
+      for (const t of ["timeout connect 100ms", "timeout client 30s", "timeout server 30s", "timeout http-request 10s"]) {
         assert.ok(sectionOf(config, "defaults").includes(t), t);
       }
     });
@@ -201,6 +211,22 @@ describe("Proxy", () => {
       assert.equal(origin.requestType, "origin-ecc");
       const ssl = run.get(TYPES.zoneSetting, "tls-ssl-strict").inputs;
       assert.deepEqual([ssl.settingId, ssl.value, ssl.zoneId], ["ssl", "strict", "023e105f4ecef8ad9ca31a8372d0c353"]);
+    });
+
+    it("leaves the zone-wide SSL setting to the one stack that owns it: dev shares prod's zone", async () => {
+      const dev = await runProgram({ stack: "dev", config: stackFileConfig("dev") });
+      const prod = await runProgram({ stack: "prod", config: stackFileConfig("prod") });
+      assert.equal(dev.ofType(TYPES.zoneSetting).length, 0);
+      assert.equal(prod.ofType(TYPES.zoneSetting).length, 1);
+      assert.equal(stackFileConfig("dev").zoneId, stackFileConfig("prod").zoneId);
+    });
+
+    it("asks for the origin certificate's hosts in a fixed order (an ordered list that forces a new certificate)", async () => {
+      const swapped = await runProgram({
+        stack: "dev",
+        config: doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["b.example.com", "a.example.com"] } }, databases: {} }),
+      });
+      assert.deepEqual(swapped.get(TYPES.originCert, "tls-origin").inputs.hostnames, ["a.example.com", "b.example.com"]);
     });
   });
 });
