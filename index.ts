@@ -104,7 +104,7 @@ const apps = mapValues(
 );
 
 // 4. The proxy: HTTPS for every host, routed to each app's replicas.
-const certificate = new Certificate("tls", { mode: cfg.tlsMode, hosts: allHosts, zoneId: cfg.zoneId });
+const certificate = new Certificate("tls", { mode: cfg.tlsMode, hosts: allHosts, zoneId: cfg.zoneId, manageZoneSsl: cfg.manageZoneSsl });
 new Proxy("proxy", {
   host,
   image: cfg.proxyImage,

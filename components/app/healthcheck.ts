@@ -1,4 +1,5 @@
 import type { HealthConfig } from "../config/schema";
+import { goDuration } from "../docker-host/limits";
 
 /**
  * The command Docker runs inside each replica to decide whether it is healthy. Images differ in
@@ -24,10 +25,11 @@ export function renderHealthProbe(port: number, health: HealthConfig): string {
 export function dockerHealthcheck(port: number, health: HealthConfig) {
   return {
     tests: ["CMD-SHELL", renderHealthProbe(port, health)],
-    interval: `${health.intervalSeconds}s`,
-    timeout: `${health.timeoutSeconds}s`,
+    // As the provider reads them back (Go's format), so an unchanged check never shows a diff.
+    interval: goDuration(health.intervalSeconds),
+    timeout: goDuration(health.timeoutSeconds),
     retries: health.retries,
-    startPeriod: `${health.startPeriodSeconds}s`,
+    startPeriod: goDuration(health.startPeriodSeconds),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dockerCpus } from "../docker-host/limits";
 import {
   boolean,
   cidr,
@@ -62,7 +63,12 @@ export const appSchema = strictObject({
   secretEnv: z.array(envName, { error: "must be a list of variable names" }).default([]),
   databases: z.array(resourceName, { error: "must be a list of database names" }).default([]),
   memoryMb: integer(16, 65536).default(512),
-  cpus: decimal(0.01, 64).optional(),
+  cpus: decimal(0.01, 64)
+    .refine((cpus) => Number(dockerCpus(cpus)) === cpus, {
+      // The Docker provider reads 0.01–0.09 back as "0.0" or "0.1" (see dockerCpus): a perpetual replacement.
+      error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.1, 0.25, 0.5 or 2 (not 0.01 to 0.09)",
+    })
+    .optional(),
   destroyGraceSeconds: integer(0, 3600).default(30),
   basicAuth: basicAuthSchema.optional(),
 });
@@ -127,6 +133,8 @@ export const stackSchema = strictObject({
   zoneId: pattern(/^[0-9a-f]{32}$/, "a Cloudflare zone id (32 hex characters)").optional(),
   proxied: boolean().default(true),
   lockOriginToCloudflare: boolean().default(false),
+  /** Whether this stack sets the zone's SSL mode to Full (strict). One stack per zone may own it. */
+  manageZoneSsl: boolean().default(true),
 
   tlsMode: oneOf(TLS_MODES).optional(),
   proxyImage: imageRef.default("haproxy:3.2"),

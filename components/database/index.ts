@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
-import { memoryLimits } from "../docker-host/limits";
+import { goDuration, memoryLimits } from "../docker-host/limits";
 import { databaseAlias } from "../naming";
 import { renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
@@ -77,10 +77,10 @@ export class Database extends pulumi.ComponentResource {
         restart: "unless-stopped",
         healthcheck: {
           tests: ["CMD-SHELL", spec.healthCommand],
-          interval: "5s",
-          timeout: "3s",
+          interval: goDuration(5),
+          timeout: goDuration(3),
           retries: 5,
-          startPeriod: "60s",
+          startPeriod: goDuration(60),
         },
         wait: true,
         waitTimeout: 180,

@@ -81,7 +81,9 @@ export class DockerHost extends pulumi.ComponentResource {
     this.stateDir = args.stateDir;
     this.hostId = args.hostId;
 
-    const registryAuth = args.registries?.map((r) => ({ address: r.address, username: r.username, password: pulumi.secret(r.password) }));
+    const registryAuth = args.registries?.flatMap((r) =>
+      providerRegistryKeys(r.address).map((address) => ({ address, username: r.username, password: pulumi.secret(r.password) })),
+    );
     this.provider = new docker.Provider(
       `${name}-docker`,
       args.endpoint.kind === "ssh"
@@ -199,6 +201,20 @@ export class DockerHost extends pulumi.ComponentResource {
       options,
     );
   }
+}
+
+/** Names Docker Hub goes by in an image reference. */
+const DOCKER_HUB = ["registry-1.docker.io", "docker.io", "index.docker.io", "registry.hub.docker.com"];
+
+/**
+ * The registry addresses the Docker provider may look credentials up under for a registry. On a
+ * pull it takes the registry from the image reference, with `registry-1.docker.io` for one that
+ * names none (`acme/web:1`), and looks up exactly that host: so Docker Hub credentials are given
+ * under each of its names (kreuzwerker/terraform-provider-docker v4.5.0,
+ * internal/provider/resource_docker_image_funcs.go L249-L265 and L290-L341).
+ */
+export function providerRegistryKeys(address: string): string[] {
+  return DOCKER_HUB.includes(address) ? DOCKER_HUB : [address];
 }
 
 // berth always passes dependsOn as a plain list; a single resource is accepted too.

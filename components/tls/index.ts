@@ -10,6 +10,8 @@ export interface CertificateArgs {
   hosts: string[];
   /** Cloudflare zone id; required for `cloudflare-origin`. */
   zoneId?: pulumi.Input<string>;
+  /** Set the zone's SSL mode to Full (strict) (`cloudflare-origin`); one stack per zone owns it. */
+  manageZoneSsl?: boolean;
 }
 
 /**
@@ -40,10 +42,15 @@ export class Certificate extends pulumi.ComponentResource {
       );
       const origin = new cloudflare.OriginCaCertificate(
         `${name}-origin`,
-        { csr: csr.certRequestPem, hostnames: args.hosts, requestType: "origin-ecc", requestedValidity: 5475 },
+        // hostnames is an ordered list that forces replacement, so its order is fixed here.
+        { csr: csr.certRequestPem, hostnames: [...args.hosts].sort(), requestType: "origin-ecc", requestedValidity: 5475 },
         child,
       );
-      new cloudflare.ZoneSetting(`${name}-ssl-strict`, { zoneId: args.zoneId, settingId: "ssl", value: "strict" }, child);
+      if (args.manageZoneSsl) {
+        // Zone-wide: the provider's delete leaves the value as it is, and two stacks that both
+        // set it would overwrite each other on every up. One stack per zone owns it.
+        new cloudflare.ZoneSetting(`${name}-ssl-strict`, { zoneId: args.zoneId, settingId: "ssl", value: "strict" }, child);
+      }
       this.certificatePem = origin.certificate;
     } else {
       const cert = new tls.SelfSignedCert(

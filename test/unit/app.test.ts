@@ -110,6 +110,14 @@ describe("App", () => {
     for (const r of run.resources.filter(isReplica)) assert.deepEqual(r.replaceOnChanges, ["healthcheck"], r.name);
   });
 
+  it("writes durations and cpus the way the provider reads them back, so a second up changes nothing", async () => {
+    const config = doConfig({ apps: { web: { image: "ghcr.io/acme/web:1", hosts: ["a.example.com"], cpus: 1, health: { startPeriodSeconds: 90 } } } });
+    const replica = (await runProgram({ stack: "dev", config })).get(TYPES.container, "berth-dev-web-0").inputs;
+    assert.equal(replica.cpus, "1.0");
+    assert.equal(replica.healthcheck.startPeriod, "1m30s");
+    assert.equal(run.get(TYPES.container, "main-server").inputs.healthcheck.startPeriod, "1m0s");
+  });
+
   it("states the swap limit with the memory limit, so raising memoryMb later is an update Docker accepts", () => {
     const replica = run.get(TYPES.container, "berth-dev-web-0").inputs;
     assert.equal(replica.memory, 512);

@@ -20,6 +20,17 @@ describe("DockerHost", () => {
     assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.disableDockerDaemonCheck, "true");
   });
 
+  it("gives Docker Hub credentials under every name the provider looks them up by, registry-1.docker.io for `acme/web:1`", async () => {
+    const run = await runProgram({
+      stack: "dev",
+      config: doConfig({ registries: [{ address: "docker.io", username: "acme" }], secrets: { registries: { "docker.io": "dckr_pat_token" } } }),
+      secretKeys: ["secrets"],
+    });
+    const auth = JSON.parse(run.get(TYPES.dockerProvider, "host-docker").inputs.registryAuth);
+    assert.deepEqual(auth.map((a: any) => a.address).sort(), ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+    assert.ok(auth.every((a: any) => a.username === "acme" && a.password === "dckr_pat_token"));
+  });
+
   it("pulls private images with registry credentials kept secret", async () => {
     const run = await runProgram({
       stack: "dev",

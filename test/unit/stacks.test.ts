@@ -28,7 +28,6 @@ describe("committed stacks", () => {
       [TYPES.firewall]: 1,
       [TYPES.dnsRecord]: 2, // A + AAAA for dev.example.com
       [TYPES.originCert]: 1,
-      [TYPES.zoneSetting]: 1,
       "tls:index/privateKey:PrivateKey": 2, // host key + certificate key
       "tls:index/certRequest:CertRequest": 1,
       [TYPES.randomPassword]: 2,
