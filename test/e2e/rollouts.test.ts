@@ -6,7 +6,7 @@ import { APP_IMAGES, E2eEnvironment, e2eEnvironment } from "./support/environmen
 import { eventually, fetchVia } from "./support/http";
 import { describeFailures, LoadReport, startLoad } from "./support/load";
 import { serversInRotation } from "./support/proxy-stats";
-import { exampleApp, exampleStack, ORIGIN } from "./support/stack";
+import { exampleApp, exampleStack, FAST_HEALTH, ORIGIN } from "./support/stack";
 
 const STACK = "e2e-rollouts";
 const PROXY = `berth-${STACK}-proxy`;
@@ -72,6 +72,23 @@ describe("e2e: rollouts and failover under constant load", function () {
     assert.ok(failure instanceof UpdateFailed, `the update should fail, got ${failure}`);
     assert.match(failure.message, /did not become healthy/);
     assert.deepEqual(versions(report), ["v1"]);
+    // Like the provider, the unhealthy replica is in state, with init errors.
+    assert.equal(replicaContainers().filter((c) => c.initErrors?.length).length, 1);
+  });
+
+  it("never accepts the unhealthy replica in a later up with the same inputs: its health gate fails the update", async () => {
+    // The engine makes the unhealthy replica an empty update, which the provider accepts without
+    // looking; the old replica it was to replace stays a pending delete until an update succeeds.
+    let failure: unknown;
+    const report = await underLoad(async () => {
+      failure = await deployment.up(stack({ image: APP_IMAGES.broken })).then(() => undefined, (err) => err);
+    });
+    assert.ok(failure instanceof UpdateFailed, `the update should fail, got ${failure}`);
+    assert.match(failure.message, /is unhealthy, not healthy/);
+    assert.deepEqual(versions(report), ["v1"]);
+    assert.ok(failure.steps.some((s) => s.op === "update" && /-web-0$/.test(s.name)), "the empty update of the unhealthy replica");
+    assert.deepEqual(failure.steps.filter((s) => s.op === "delete"), [], "nothing is deleted in a failed update");
+    assert.equal((await serversInRotation(PROXY, "app_web")).length, 3, "every old replica still serves");
   });
 
   it("rolls out v2 with every replica on v2 at the end", async () => {
@@ -113,6 +130,32 @@ describe("e2e: rollouts and failover under constant load", function () {
       }
     });
     assert.equal(await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", PROXY), before);
+  });
+
+  // From here on: v2, two replicas, a slower health check.
+  const settled = (extra: Record<string, unknown> = {}) =>
+    stack({ image: APP_IMAGES.v2, replicas: 2, health: { ...FAST_HEALTH, timeoutSeconds: 3 }, ...extra });
+
+  it("rolls every replica when the health check changes (the provider alone would update it in place, and Docker never apply it)", async () => {
+    const before = replicaContainers().map((c) => c.id);
+    await underLoad(() => deployment.up(settled()));
+    assert.equal(replicaContainers().filter((c) => before.includes(c.id)).length, 0, "every replica is a new container");
+    for (const c of replicaContainers()) {
+      assert.equal((await docker("inspect", "-f", "{{.Config.Healthcheck.Timeout}}", c.id)).trim(), "3s");
+    }
+  });
+
+  it("raises memoryMb past twice its first value in place, without restarting a replica", async () => {
+    const before = replicaContainers().map((c) => c.id).sort();
+    let steps: Step[] = [];
+    await underLoad(async () => ({ steps } = await deployment.up(settled({ memoryMb: 1536 }))));
+    assert.deepEqual(replicaContainers().map((c) => c.id).sort(), before);
+    const replicaSteps = steps.filter((s) => /-web-\d$/.test(s.name));
+    assert.deepEqual(replicaSteps.map((s) => s.op), ["update", "update"]);
+    for (const id of before) {
+      const limits = (await docker("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", id)).trim();
+      assert.equal(limits, `${1536 * 2 ** 20} ${2 * 1536 * 2 ** 20}`);
+    }
   });
 });
 

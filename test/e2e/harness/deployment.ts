@@ -1,11 +1,14 @@
 import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { rm } from "fs/promises";
 import * as path from "path";
-import { RegisteredResource, runProgram, unwrapSecrets } from "../../harness/program";
+import { RegisteredResource, runProgram } from "../../harness/program";
+import { unwrapSecrets } from "../../harness/program";
 import { deleteInReverseDependencyOrder } from "./deletes";
 import { docker } from "./docker";
+import { PlannedStep, planStep, replacedDependents } from "./engine-model";
+import { container as containerModel } from "./provider-model";
 import { resourceHandlers } from "./resources";
-import { changedFields, ResourceHandler, StoredResource } from "./resources/types";
+import { ResourceHandler, StoredResource } from "./resources/types";
 
 /** One step the harness took, in the order it took them. */
 export interface Step {
@@ -23,10 +26,7 @@ export interface UpOptions {
   replace?: (resource: RegisteredResource) => boolean;
   /** `berth:` keys stored as secrets. */
   secretKeys?: string[];
-  /**
-   * Like `pulumi up --refresh`: first forget containers that are gone or stopped (the provider's
-   * read drops a container that must run but does not), so the update re-creates them.
-   */
+  /** Like `pulumi up --refresh`: read every container first (see refresh()). */
   refresh?: boolean;
 }
 
@@ -45,19 +45,39 @@ export class UpdateFailed extends Error {
   }
 }
 
-type Stored = StoredResource & { tainted?: boolean };
+/** What a second `pulumi up` with the same config would change: must be nothing. */
+export class PerpetualDiff extends Error {
+  constructor(public readonly changes: { name: string; step: PlannedStep }[]) {
+    super(`a second up with the same config would change:\n${changes.map((c) => `  ${c.step.op} ${c.name}: ${c.step.why}`).join("\n")}`);
+  }
+}
+
+type Stored = StoredResource & {
+  /** Set when the create failed after the provider returned an id (ENGINE.initErrorsKept). */
+  initErrors?: string[];
+};
 
 /**
  * A stack deployed for real on the local Docker engine. `up` runs the unmodified program under
- * `setMocks`; its newResource performs each resource's step against the engine, in the order
- * Pulumi would: creates, replacement-creates and updates as the program registers them (so in
- * dependency order, since a registration waits for its dependencies), and, once the program is
- * done, deletes — of removed resources and of the old halves of replacements — in reverse
- * dependency order. The first failed step ends the update: nothing else changes, nothing is deleted.
+ * `setMocks`; its newResource performs each resource's step against the engine, choosing the step
+ * by the engine model (engine-model.ts) and applying it by the provider model (provider-model.ts):
+ *
+ *   1. Pending deletes left by a failed update stay until the end (ENGINE.pendingDeletesAtEnd).
+ *   2. Creates, replacements and updates run as the program registers them, i.e. in dependency
+ *      order. A delete-before-replace deletes the resource, and the dependents that change
+ *      replaces, before creating it again (ENGINE.deleteBeforeReplace, dependentReplacements).
+ *   3. The first failed step ends the update: no new step starts (ENGINE.noStepAfterFailure). A
+ *      create that failed after the provider returned an id stays in state with init errors, and
+ *      the old half of its replacement becomes a pending delete (ENGINE.initErrorsKept,
+ *      oldHalfMarkedForDelete).
+ *   4. Once the program is done, and only if every step succeeded: deletes of removed resources,
+ *      of pending deletes and of the old halves of create-before-delete replacements, in reverse
+ *      dependency order (ENGINE.oldHalfDeletedAtEnd, noStepAfterFailure).
+ *   5. A second run of the program with the same config must plan no change (PerpetualDiff).
  */
 export class Deployment {
   private readonly state = new Map<string, Stored>();
-  /** Old halves of replacements whose update failed: Pulumi deletes them in the next update. */
+  /** Old halves of replacements whose update failed: deleted at the end of the next successful one. */
   private pendingDeletes: Stored[] = [];
   private readonly handlers: Record<string, ResourceHandler>;
 
@@ -71,7 +91,7 @@ export class Deployment {
   }
 
   /** The stored resources of a type, e.g. every app replica container. */
-  resources(type: string): StoredResource[] {
+  resources(type: string): (StoredResource & { initErrors?: string[] })[] {
     return [...this.state.values()].filter((r) => r.type === type);
   }
 
@@ -83,6 +103,8 @@ export class Deployment {
     const registered = new Map<string, RegisteredResource>();
     const seen = new Set<string>();
     const oldHalves: Stored[] = [];
+    /** Deleted ahead of a delete-before-replace of something they were made from; re-created when registered. */
+    const deletedAhead = new Set<string>();
     let inflight = 0;
     let settleFailure: () => void = () => {};
     const failed = new Promise<void>((resolve) => (settleFailure = resolve));
@@ -92,65 +114,72 @@ export class Deployment {
       steps.push(step);
       return () => (step.done = Date.now() - started);
     };
+    const deleteNow = async (r: Stored) => {
+      const finished = record("delete", r);
+      await this.remove(r);
+      finished();
+    };
 
     const step = async (reg: RegisteredResource, args: MockResourceArgs): Promise<MockResourceResult> => {
-      const handler = this.handlers[reg.type];
-      if (!handler) throw new Error(`e2e harness: no handler for resource type ${reg.type} (${reg.name})`);
-      const inputs = unwrapSecrets(args.inputs);
+      const handler = this.handler(reg.type, reg.name);
       const old = this.state.get(reg.urn);
       seen.add(reg.urn);
-      if (old && reg.ignoreChanges.length > 0) for (const field of reg.ignoreChanges) inputs[field] = old.inputs[field];
+      const plan = planStep(reg.type, reg, old, unwrapSecrets(args.inputs), options.replace?.(reg) === true);
+      if (plan.op === "same") return { id: old!.id, state: old!.outputs };
+      // ENGINE.noStepAfterFailure
+      if (errors.length > 0) throw new Error(`${reg.name}: not ${plan.op}d, an earlier step failed`);
 
-      const changed = old ? changedFields(old.inputs, inputs) : [];
-      const op: Step["op"] | "same" = !old
-        ? "create"
-        : old.tainted || options.replace?.(reg) || (changed.length > 0 && handler.replaces(old.inputs, inputs))
-          ? "replace"
-          : changed.length > 0
-            ? "update"
-            : "same";
-      if (op === "same") return { id: old!.id, state: old!.outputs };
-      // Pulumi starts no new step once one has failed.
-      if (errors.length > 0) throw new Error(`${reg.name}: not ${op}d, an earlier step failed`);
-
-      const store = (created: { id: string; outputs: Record<string, any> }, tainted = false) =>
+      const store = (made: { id: string; outputs: Record<string, any> }, initErrors?: string[]) =>
         this.state.set(reg.urn, {
           urn: reg.urn,
           type: reg.type,
           name: reg.name,
-          id: created.id,
-          inputs,
-          outputs: created.outputs,
+          id: made.id,
+          inputs: plan.inputs,
+          outputs: made.outputs,
           dependencies: reg.dependencies,
+          propertyDependencies: reg.propertyDependencies,
           retainOnDelete: reg.retainOnDelete,
-          tainted,
+          initErrors,
         });
 
       inflight++;
       try {
-        if (op === "update") {
+        if (plan.op === "update") {
           const finished = record("update", reg);
-          store(await handler.update(old!, inputs));
+          store(await handler.update(old!, plan.inputs, plan.changed));
           finished();
         } else {
-          if (op === "replace" && reg.deleteBeforeReplace) {
-            const finished = record("delete", reg);
-            await this.remove(old!);
-            this.state.delete(reg.urn);
-            finished();
-          } else if (op === "replace") {
+          const replacing = plan.op === "replace" || deletedAhead.has(reg.urn);
+          if (plan.op === "replace" && plan.deleteBeforeReplace) {
+            // ENGINE.dependentReplacements, then the resource itself.
+            const others = [...this.state.values()].filter((r) => r.urn !== reg.urn);
+            const dependents = replacedDependents(reg.urn, others);
+            await deleteInReverseDependencyOrder([...dependents, old!], async (r) => {
+              await deleteNow(r as Stored);
+              this.state.delete(r.urn);
+              if (r.urn !== reg.urn) deletedAhead.add(r.urn);
+            });
+          } else if (plan.op === "replace") {
             oldHalves.push(old!);
           }
-          const finished = record(op, reg);
+          const finished = record(replacing ? "replace" : "create", reg);
           try {
-            store(await handler.create(reg.name, inputs));
+            store(await handler.create(reg.name, plan.inputs));
           } catch (err: any) {
-            if (err.created) store(err.created, true);
+            if (err.created) {
+              // ENGINE.initErrorsKept: in state, with the reason; the old half stays a pending delete.
+              store(err.created, [err.message]);
+            } else if (plan.op === "replace" && !plan.deleteBeforeReplace) {
+              // Nothing was created: the old resource is still the live one.
+              oldHalves.splice(oldHalves.indexOf(old!), 1);
+            }
             throw err;
           }
           finished();
         }
-        return { id: this.state.get(reg.urn)!.id, state: this.state.get(reg.urn)!.outputs };
+        const now = this.state.get(reg.urn)!;
+        return { id: now.id, state: now.outputs };
       } catch (err) {
         errors.push(err as Error);
         throw err;
@@ -160,18 +189,7 @@ export class Deployment {
       }
     };
 
-    const program = runProgram({
-      stack: this.stack,
-      config,
-      secretKeys: options.secretKeys,
-      beforeRegister: (r) => registered.set(`${r.type}\0${r.name}`, r),
-      newResource: async (args) => {
-        if (!args.custom && !args.type.startsWith("pulumi:providers:")) return { id: undefined, state: {} };
-        const reg = registered.get(`${args.type}\0${args.name}`);
-        if (!reg) throw new Error(`e2e harness: ${args.type} ${args.name} was not seen registering`);
-        return step(reg, args);
-      },
-    });
+    const program = this.run(config, options, registered, (reg, args) => step(reg, args));
     // A failed step leaves outputs that never resolve: stop waiting once no step is in flight.
     const outcome = await Promise.race([program.then((run) => ({ run })), failed.then(() => ({ run: undefined }))]).catch(
       (err: Error) => {
@@ -180,29 +198,82 @@ export class Deployment {
       },
     );
     if (!outcome.run || errors.length > 0) {
+      // ENGINE.oldHalfMarkedForDelete
       this.pendingDeletes.push(...oldHalves);
       throw new UpdateFailed(errors, steps);
     }
 
-    const doomed = [...[...this.state.values()].filter((r) => !seen.has(r.urn)), ...this.pendingDeletes, ...oldHalves];
+    // 4. ENGINE.oldHalfDeletedAtEnd, ENGINE.pendingDeletesAtEnd
+    const removed = [...this.state.values()].filter((r) => !seen.has(r.urn));
+    const pending = this.pendingDeletes;
     this.pendingDeletes = [];
-    await deleteInReverseDependencyOrder(doomed, async (r) => {
-      const finished = record("delete", r);
-      await this.remove(r);
+    await deleteInReverseDependencyOrder([...removed, ...pending, ...oldHalves], async (r) => {
+      await deleteNow(r as Stored);
       if (!seen.has(r.urn)) this.state.delete(r.urn);
-      finished();
     });
+
+    // 5. The same config again must plan nothing.
+    const changes = await this.plan(config, options);
+    if (changes.length > 0) throw new PerpetualDiff(changes);
+
     const outputs = Object.fromEntries(Object.entries(outcome.run.outputs).map(([k, v]) => [k, v.value]));
     return { outputs, steps };
   }
 
+  /**
+   * `pulumi preview`: the steps an up with this config would take, without taking any. Returns
+   * every resource that would not be left as it is.
+   */
+  async plan(config: Record<string, unknown>, options: Pick<UpOptions, "secretKeys"> = {}): Promise<{ name: string; step: PlannedStep }[]> {
+    const changes: { name: string; step: PlannedStep }[] = [];
+    const seen = new Set<string>();
+    await this.run(config, options, new Map(), async (reg, args) => {
+      seen.add(reg.urn);
+      const old = this.state.get(reg.urn);
+      const step = planStep(reg.type, reg, old, unwrapSecrets(args.inputs));
+      if (step.op !== "same") changes.push({ name: reg.name, step });
+      return old ? { id: old.id, state: old.outputs } : { id: `${reg.name}-planned`, state: step.inputs };
+    });
+    for (const r of this.state.values()) {
+      if (!seen.has(r.urn)) changes.push({ name: r.name, step: { op: "replace", deleteBeforeReplace: false, changed: [], inputs: {}, why: "deleted" } });
+    }
+    return changes;
+  }
+
+  private run(
+    config: Record<string, unknown>,
+    options: Pick<UpOptions, "secretKeys">,
+    registered: Map<string, RegisteredResource>,
+    onResource: (reg: RegisteredResource, args: MockResourceArgs) => Promise<MockResourceResult>,
+  ) {
+    return runProgram({
+      stack: this.stack,
+      config,
+      secretKeys: options.secretKeys,
+      beforeRegister: (r) => registered.set(`${r.type}\0${r.name}`, r),
+      newResource: async (args) => {
+        if (!args.custom && !args.type.startsWith("pulumi:providers:")) return { id: undefined, state: {} };
+        const reg = registered.get(`${args.type}\0${args.name}`);
+        if (!reg) throw new Error(`e2e harness: ${args.type} ${args.name} was not seen registering`);
+        return onResource(reg, args);
+      },
+    });
+  }
+
+  /**
+   * `pulumi refresh`, for containers: one the provider cannot find reads back as gone and leaves
+   * the state (ENGINE.refreshDropsMissing), so the next update creates it; one that is stopped
+   * while `mustRun` is on reads back with `mustRun: false` (container.facts.refreshStopped), so
+   * the next update's diff (false → true) starts it again.
+   */
   private async refresh(): Promise<void> {
-    for (const r of this.resources("docker:index/container:Container")) {
+    for (const r of this.resources(containerModel.type)) {
       const running = await docker
         .getContainer(r.id)
         .inspect()
-        .then((c) => c.State.Running, () => false);
-      if (!running) this.state.delete(r.urn);
+        .then((c) => c.State.Running, () => undefined);
+      if (running === undefined) this.state.delete(r.urn);
+      else if (!running && r.outputs.mustRun !== false) r.outputs = { ...r.outputs, mustRun: false };
     }
   }
 
@@ -229,8 +300,14 @@ export class Deployment {
     this.pendingDeletes = [];
   }
 
+  private handler(type: string, name: string): ResourceHandler {
+    const handler = this.handlers[type];
+    if (!handler) throw new Error(`e2e harness: no handler for resource type ${type} (${name})`);
+    return handler;
+  }
+
   private async remove(r: StoredResource): Promise<void> {
     if (r.retainOnDelete) return;
-    await this.handlers[r.type].delete(r);
+    await this.handler(r.type, r.name).delete(r);
   }
 }

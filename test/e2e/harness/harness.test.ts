@@ -29,13 +29,6 @@ describe("e2e harness", () => {
     await localCommandHandler.create("early-exit", { create: "exit 0", stdin: "x".repeat(4 << 20) });
   });
 
-  it("treats a trigger change as a replacement and a script change as an update", () => {
-    assert.equal(localCommandHandler.replaces({ create: "a", triggers: ["1"] }, { create: "a", triggers: ["2"] }), true);
-    assert.equal(localCommandHandler.replaces({ create: "a", triggers: ["1"] }, { create: "b", triggers: ["1"] }), false);
-    assert.equal(containerHandler.replaces({ image: "a", restart: "no" }, { image: "a", restart: "always" }), false);
-    assert.equal(containerHandler.replaces({ image: "a" }, { image: "b" }), true);
-  });
-
   it("deletes in reverse dependency order, independent resources together", async () => {
     const r = (urn: string, dependencies: string[] = []) => ({ urn, dependencies }) as StoredResource;
     const network = r("network");

@@ -1,18 +1,18 @@
 import { spawn } from "child_process";
 import { Inputs } from "../inputs";
-import { changedFields, Created, ResourceHandler } from "./types";
+import { Created, ResourceHandler } from "./types";
 
 /**
- * command:local:Command, run for real. As with the provider, a change to `triggers` replaces the
- * command (runs `create` again), any other change is an update (runs `update`, else `create`), and
- * `delete` runs when the resource is deleted.
+ * command:local:Command, run for real: `create` on create, `update` (else `create`) on an update,
+ * `delete` on delete (provider-model.ts, localCommand).
  */
 export const localCommandHandler: ResourceHandler = {
   async create(resourceName, values) {
     return run(resourceName, values, "create");
   },
-  replaces: (before, after) => changedFields(before, after).includes("triggers"),
-  async update(old, inputs) {
+  async update(old, inputs, changed) {
+    // The engine's update of a command with init errors and no change runs nothing.
+    if (changed.length === 0) return { id: old.id, outputs: old.outputs };
     return run(old.name, inputs, inputs.update !== undefined ? "update" : "create");
   },
   async delete(old) {

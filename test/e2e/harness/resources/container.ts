@@ -2,30 +2,38 @@ import { randomBytes } from "crypto";
 import { pack } from "tar-stream";
 import { docker, dockerCall, isNotFound } from "../docker";
 import { Inputs, strictObject } from "../inputs";
-import { changedFields, Created, ResourceHandler, StoredResource } from "./types";
+import { container as model, goDuration } from "../provider-model";
+import { Created, ResourceHandler, StoredResource } from "./types";
+
+const MIB = 1024 * 1024;
 
 /**
- * docker.Container, applied field by field to a real container. The provider replaces a container
- * on any change except these, which it updates in place (`docker update`, or client-side settings).
+ * docker.Container, applied field by field to a real container, as the provider does it
+ * (provider-model.ts, `container`): what a create sends to Docker, what an update really applies,
+ * and how the values read back into state.
  */
-const UPDATABLE = new Set(["restart", "memory", "wait", "waitTimeout", "destroyGraceSeconds"]);
-
-/** The provider's default `waitTimeout`, in seconds. */
-const DEFAULT_WAIT_SECONDS = 60;
-
 export const containerHandler: ResourceHandler = {
   create: createContainer,
-  replaces: (before, after) => changedFields(before, after).some((f) => !UPDATABLE.has(f)),
-  async update(old, inputs) {
-    const container = docker.getContainer(old.id);
-    const memory = mib(inputs.memory);
-    await dockerCall(`update container ${old.outputs.name}`, () =>
-      container.update({
-        RestartPolicy: { Name: inputs.restart ?? "no" },
-        ...(memory === undefined ? {} : { Memory: memory, MemorySwap: memory * 2 }),
-      }),
-    );
-    return { id: old.id, outputs: { ...inputs, name: old.outputs.name } };
+  async update(old, inputs, changed) {
+    // container.updateApplies: one `docker update` with the restart policy and resource limits,
+    // whenever one of them changed; every other in-place change (health check, wait, grace
+    // period) only changes Pulumi's state.
+    // container.facts.mustRunStarts: a stopped container read back with mustRun false is started.
+    if (changed.includes("mustRun") && old.outputs.mustRun === false && inputs.mustRun !== false && inputs.start !== false) {
+      await dockerCall(`start container ${old.outputs.name}`, () => docker.getContainer(old.id).start());
+    }
+    if (changed.some((f) => model.updateApplies.fields.includes(f))) {
+      await dockerCall(`update container ${old.outputs.name}`, () =>
+        docker.getContainer(old.id).update({
+          RestartPolicy: { Name: inputs.restart ?? "no" },
+          Memory: (inputs.memory ?? 0) * MIB,
+          // Sent only when set: 0 would leave Docker's derived limit in place (moby#25461).
+          ...(inputs.memorySwap ? { MemorySwap: inputs.memorySwap > 0 ? inputs.memorySwap * MIB : inputs.memorySwap } : {}),
+        }),
+      );
+    }
+    // The provider's Update does not read back: in-place changes land in state as given.
+    return { id: old.id, outputs: { ...old.outputs, ...inputs, name: old.outputs.name, image: old.outputs.image } };
   },
   delete: deleteContainer,
 };
@@ -41,8 +49,9 @@ async function createContainer(resourceName: string, values: Record<string, any>
   );
   const health = i.take("healthcheck");
   const wait = i.take<boolean>("wait") === true;
-  const waitTimeout = i.take<number>("waitTimeout") ?? DEFAULT_WAIT_SECONDS;
+  const waitTimeout = i.take<number>("waitTimeout") ?? model.withDefaults({}).waitTimeout;
   i.accept("destroyGraceSeconds"); // used on delete
+  i.accept("mustRun", "start", "rm"); // provider defaults: started, kept, and restarted by an update when read as stopped
   const labels = Object.fromEntries((i.take<any[]>("labels") ?? []).map((l) => [l.label, l.value]));
   const cpus = i.take<string>("cpus");
 
@@ -62,6 +71,8 @@ async function createContainer(resourceName: string, values: Record<string, any>
       Binds: volumeBinds(name, i.take<any[]>("volumes") ?? []),
       PortBindings: portBindings(ports),
       Memory: mib(i.take<number>("memory")),
+      // container.facts.memorySwapAtCreate: 0 when unset, and Docker derives twice the memory.
+      MemorySwap: mib(i.take<number>("memorySwap")),
       ShmSize: mib(i.take<number>("shmSize")),
       RestartPolicy: { Name: i.take<string>("restart") ?? "no" },
       SecurityOpt: i.take<string[]>("securityOpts"),
@@ -84,15 +95,60 @@ async function createContainer(resourceName: string, values: Record<string, any>
   }
   await dockerCall(`start container ${name}`, () => container.start());
 
-  const created = { id: container.id, outputs: { ...values, name } };
+  // container.facts.idBeforeWait: the provider has the id before it waits, so a container that
+  // never turns healthy fails the step and yet is in state (with init errors).
   if (wait) {
-    // Like the provider, a container that does not turn healthy fails the step but stays in
-    // state (tainted): the next update replaces it.
-    await waitHealthy(name, waitTimeout).catch((err) => {
-      throw Object.assign(err, { created });
+    await waitHealthy(name, waitTimeout).catch(async (err) => {
+      throw Object.assign(err, { created: { id: container.id, outputs: await readContainer(container.id, values) } });
     });
   }
-  return created;
+  return { id: container.id, outputs: await readContainer(container.id, values) };
+}
+
+/**
+ * The provider's Read: the state the next diff is made against. Values the program set are kept
+ * as the provider stores them, and these are read from the engine in the provider's formats.
+ */
+export async function readContainer(id: string, inputs: Record<string, any>): Promise<Record<string, any>> {
+  const c = await dockerCall(`inspect container ${id}`, () => docker.getContainer(id).inspect());
+  const h = c.Config.Healthcheck as Record<string, any> | undefined;
+  const bindings = (c.HostConfig.PortBindings ?? {}) as Record<string, { HostIp: string; HostPort: string }[]>;
+  return {
+    ...inputs,
+    name: c.Name.replace(/^\//, ""),
+    image: c.Image,
+    // container.facts.durationsReadBack
+    healthcheck: h?.Test && {
+      tests: h.Test,
+      interval: goDuration(h.Interval ?? 0),
+      timeout: goDuration(h.Timeout ?? 0),
+      startPeriod: goDuration(h.StartPeriod ?? 0),
+      startInterval: goDuration(h.StartInterval ?? 0),
+      retries: h.Retries ?? 0,
+    },
+    memory: c.HostConfig.Memory ? c.HostConfig.Memory / MIB : inputs.memory,
+    // container.facts.memorySwapReadBack: Docker's derived value when the program set none.
+    memorySwap: (c.HostConfig.MemorySwap ?? 0) > 0 ? c.HostConfig.MemorySwap! / MIB : c.HostConfig.MemorySwap,
+    // container.facts.cpusReadBack
+    cpus: c.HostConfig.NanoCpus ? formatCpus(c.HostConfig.NanoCpus) : inputs.cpus,
+    // container.facts.portIpDefault
+    ports: inputs.ports?.length
+      ? Object.entries(bindings).flatMap(([key, list]) =>
+          list.map((b) => ({ internal: Number(key.split("/")[0]), external: Number(b.HostPort), ip: b.HostIp, protocol: key.split("/")[1] })),
+        )
+      : inputs.ports,
+  };
+}
+
+/**
+ * container.facts.cpusReadBack: the provider's nanoInt64ToDecimalString. Nine decimals; when the
+ * string has exactly nine zeros (1 → "1.000000000", 0.5 → "0.500000000") it is printed with one
+ * decimal (Go's FloatString(1) rounds: 0.05 → "0.1"), else trailing zeros are trimmed (10 → "10.").
+ */
+export function formatCpus(nanoCpus: number): string {
+  const nine = (nanoCpus / 1e9).toFixed(9);
+  if ((nine.match(/0/g) ?? []).length === 9) return (nanoCpus / 1e9).toFixed(1);
+  return nine.replace(/0+$/, "");
 }
 
 async function deleteContainer(old: StoredResource): Promise<void> {
@@ -119,7 +175,8 @@ async function waitHealthy(name: string, timeoutSeconds: number): Promise<void> 
     if (Date.now() > deadline) {
       const last = state.Health?.Log?.at(-1);
       throw new Error(
-        `container ${name} did not become healthy within ${timeoutSeconds}s` +
+        // The provider's own error (container.facts.idBeforeWait), with what the harness saw.
+        `container failed to be in healthy state: ${name} did not become healthy within ${timeoutSeconds}s` +
           (last ? ` (last check: exit ${last.ExitCode}: ${String(last.Output).trim().slice(0, 200)})` : ""),
       );
     }
@@ -128,13 +185,14 @@ async function waitHealthy(name: string, timeoutSeconds: number): Promise<void> 
 }
 
 function dockerHealthcheck(name: string, health: Record<string, any>) {
-  const h = strictObject(`${name} healthcheck`, health, ["tests", "interval", "timeout", "retries", "startPeriod"]);
+  const h = strictObject(`${name} healthcheck`, health, ["tests", "interval", "timeout", "retries", "startPeriod", "startInterval"]);
   return {
     Test: h.tests,
     Interval: nanoseconds(h.interval),
     Timeout: nanoseconds(h.timeout),
     Retries: h.retries,
     StartPeriod: nanoseconds(h.startPeriod),
+    StartInterval: nanoseconds(h.startInterval),
   };
 }
 
@@ -174,14 +232,16 @@ function uploadArchive(uploads: Record<string, any>[]): Promise<Buffer> {
 }
 
 function mib(value: number | undefined): number | undefined {
-  return value === undefined ? undefined : value * 1024 * 1024;
+  return value === undefined ? undefined : value * MIB;
 }
 
-/** "5s", "500ms", "1m" → nanoseconds, as Docker's API wants them. */
+/** Go's time.ParseDuration, as the provider parses health check durations: "5s", "500ms", "1m30s" → nanoseconds. */
 function nanoseconds(duration: string | undefined): number | undefined {
   if (duration === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration);
-  if (!match) throw new Error(`e2e harness: cannot read duration "${duration}"`);
-  const unit = { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] as "ms" | "s" | "m" | "h"];
-  return Math.round(Number(match[1]) * unit);
+  const units: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (duration !== "0" && (parts.length === 0 || parts.map((p) => p[0]).join("") !== duration)) {
+    throw new Error(`e2e harness: cannot read duration "${duration}"`);
+  }
+  return Math.round(parts.reduce((total, p) => total + Number(p[1]) * units[p[2]], 0));
 }

@@ -1,6 +1,6 @@
 import { docker, dockerCall } from "../docker";
 import { Inputs } from "../inputs";
-import { changedFields, ResourceHandler } from "./types";
+import { ResourceHandler } from "./types";
 
 /**
  * docker.RemoteImage. Nothing can be pulled here, so a "pull" resolves the reference through the
@@ -19,7 +19,7 @@ export function remoteImageHandler(registry: Record<string, string>): ResourceHa
       const image = await dockerCall(`pull ${reference} (stand-in ${local})`, () => docker.getImage(local).inspect());
       return { id: image.Id, outputs: { ...values, imageId: image.Id, repoDigest: image.RepoDigests?.[0] ?? "" } };
     },
-    replaces: (before, after) => changedFields(before, after).some((f) => f !== "keepLocally"),
+    // keepLocally, the one in-place input, only matters on delete.
     update: async (old, inputs) => ({ id: old.id, outputs: { ...old.outputs, ...inputs } }),
     async delete(old) {
       // The local engine's images are shared: berth sets keepLocally there, and stand-ins are never removed.

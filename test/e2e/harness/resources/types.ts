@@ -4,12 +4,14 @@ export interface StoredResource {
   type: string;
   name: string;
   id: string;
-  /** Inputs as the program gave them (secrets unwrapped). */
+  /** Inputs as the program gave them (secrets unwrapped, provider defaults filled in). */
   inputs: Record<string, any>;
-  /** Outputs handed back to the program. */
+  /** The provider's state: outputs as its Read stores them (see provider-model.ts). */
   outputs: Record<string, any>;
   /** URNs this resource depends on. */
   dependencies: string[];
+  /** Input property → URNs its value came from. */
+  propertyDependencies: Record<string, string[]>;
   retainOnDelete: boolean;
 }
 
@@ -18,33 +20,29 @@ export interface Created {
   outputs: Record<string, any>;
 }
 
-/** How the harness creates, updates and deletes one resource type for real. */
+/**
+ * How the harness creates, updates and deletes one resource type for real. Which of the three a
+ * change needs is the engine model's decision (engine-model.ts), not the handler's.
+ */
 export interface ResourceHandler {
   /** Creates the object; throws (like the provider) if it cannot. */
   create(name: string, inputs: Record<string, any>): Promise<Created>;
   /**
-   * Whether a change from `before` to `after` needs a replacement (the provider's ForceNew
-   * fields); otherwise it is an in-place update.
+   * In-place update of the `changed` inputs: applies what the provider's Update applies, and
+   * nothing else (provider-model.ts, updateApplies). `changed` is empty for the update the engine
+   * runs on a resource with init errors.
    */
-  replaces(before: Record<string, any>, after: Record<string, any>): boolean;
-  /** In-place update; only called when `replaces` is false. */
-  update(old: StoredResource, inputs: Record<string, any>): Promise<Created>;
+  update(old: StoredResource, inputs: Record<string, any>, changed: string[]): Promise<Created>;
   delete(old: StoredResource): Promise<void>;
 }
 
-/** Top-level input fields whose values differ. */
-export function changedFields(before: Record<string, any>, after: Record<string, any>): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
-}
-
-/** A handler whose every change is a replacement, and which keeps nothing to delete. */
+/** A handler for a type whose every change is a replacement, and which keeps nothing to delete. */
 export function replaceOnly(create: ResourceHandler["create"], del: ResourceHandler["delete"] = async () => {}): ResourceHandler {
   return {
     create,
-    replaces: (before, after) => changedFields(before, after).length > 0,
-    update: async () => {
-      throw new Error("e2e harness: this resource type has no in-place update");
+    update: async (old, _inputs, changed) => {
+      if (changed.length > 0) throw new Error(`e2e harness: ${old.type} has no in-place update (changed: ${changed.join(", ")})`);
+      return { id: old.id, outputs: old.outputs };
     },
     delete: del,
   };

@@ -1,0 +1,247 @@
+import { Source, source } from "./sources";
+
+/**
+ * The provider model: for every resource type berth's program registers, what the real provider
+ * does, each fact with its source. The e2e harness applies exactly this (deployment.ts and the
+ * handlers in resources/); the unit tier checks the program against it (provider-model.test.ts).
+ *
+ * Per type:
+ *   - deleteBeforeReplace: the provider's default, which the engine takes unless the program sets
+ *     the option itself;
+ *   - replaces(field): whether a change to that input replaces the resource (ForceNew) or is
+ *     updated in place;
+ *   - updateApplies: what the provider's Update really applies to the object (the rest of an
+ *     "update" changes only Pulumi's state);
+ *   - withDefaults: the defaults the provider fills into the inputs before it diffs;
+ *   - readBack: how values read back into state (the engine diffs the next inputs against these).
+ */
+export interface TypeModel {
+  type: string;
+  deleteBeforeReplace: { value: boolean; source: Source };
+  replaces(field: string): boolean;
+  replaceSource: Source;
+  updateApplies: { fields: string[]; source: Source };
+  withDefaults(inputs: Record<string, any>): Record<string, any>;
+  /** Inputs whose new value differs from the provider's state. */
+  diff(oldOutputs: Record<string, any>, oldInputs: Record<string, any>, news: Record<string, any>): string[];
+  /** Every other fact about this type, for the record and for its tests. */
+  facts: Record<string, Source>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the Terraform-bridged providers (docker, digitalocean, cloudflare, random, tls).
+
+interface TfSpec {
+  type: string;
+  deleteBeforeReplace: { value: boolean; source: Source };
+  /** Inputs that are NOT ForceNew; every other input replaces. */
+  inPlace: string[];
+  replaceSource: Source;
+  updateApplies?: { fields: string[]; source: Source };
+  /** Schema defaults (top-level, or inside an object input or each element of a list input). */
+  defaults?: Record<string, unknown>;
+  elementDefaults?: Record<string, Record<string, unknown>>;
+  /** Set-typed inputs: order does not matter to the diff. */
+  sets?: string[];
+  /** Optional+Computed inputs: unset in the program means "whatever the provider read". */
+  computed?: string[];
+  /** Optional, not Computed, inputs that Read sets from the engine even when the program did not. */
+  readEvenWhenUnset?: string[];
+  facts?: Record<string, Source>;
+}
+
+function tfType(spec: TfSpec): TypeModel {
+  const sets = new Set(spec.sets ?? []);
+  const computed = new Set(spec.computed ?? []);
+  return {
+    type: spec.type,
+    deleteBeforeReplace: spec.deleteBeforeReplace,
+    replaces: (field) => !spec.inPlace.includes(field),
+    replaceSource: spec.replaceSource,
+    updateApplies: spec.updateApplies ?? { fields: [], source: spec.replaceSource },
+    withDefaults(inputs) {
+      const out: Record<string, any> = { ...inputs };
+      for (const [k, v] of Object.entries(spec.defaults ?? {})) if (out[k] === undefined || out[k] === null) out[k] = v;
+      const fill = (e: Record<string, unknown>, defaults: Record<string, unknown>) => {
+        const filled = { ...e };
+        for (const [k, v] of Object.entries(defaults)) if (filled[k] === undefined || filled[k] === null) filled[k] = v;
+        return filled;
+      };
+      for (const [field, defaults] of Object.entries(spec.elementDefaults ?? {})) {
+        if (Array.isArray(out[field])) out[field] = out[field].map((e: Record<string, unknown>) => fill(e, defaults));
+        else if (out[field] && typeof out[field] === "object") out[field] = fill(out[field], defaults);
+      }
+      return out;
+    },
+    diff(oldOutputs, oldInputs, news) {
+      const fields = new Set([...Object.keys(news), ...Object.keys(oldInputs), ...(spec.readEvenWhenUnset ?? [])]);
+      return [...fields].filter((f) => {
+        const next = news[f] ?? null;
+        if (next === null && computed.has(f)) return false;
+        if (next === null && (oldInputs[f] ?? null) === null && !spec.readEvenWhenUnset?.includes(f)) return false;
+        // Terraform's zero-value rule: an unset number is 0.
+        if (next === null && spec.readEvenWhenUnset?.includes(f) && (oldOutputs[f] ?? 0) === 0) return false;
+        return canonical(next, sets.has(f)) !== canonical(oldOutputs[f] ?? null, sets.has(f));
+      });
+    },
+    facts: spec.facts ?? {},
+  };
+}
+
+/** JSON with object keys sorted, and a set's elements sorted; unset nested fields are dropped. */
+export function canonical(value: unknown, isSet = false): string {
+  const norm = (v: any): any => {
+    if (Array.isArray(v)) return v.map(norm);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .filter((k) => v[k] !== undefined && v[k] !== null)
+          .map((k) => [k, norm(v[k])]),
+      );
+    }
+    return v;
+  };
+  const n = norm(value);
+  if (isSet && Array.isArray(n)) return JSON.stringify(n.map((e) => JSON.stringify(e)).sort());
+  return JSON.stringify(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker (pulumi/pulumi-docker, bundling kreuzwerker/terraform-provider-docker)
+
+const RESOURCES = "provider/resources.go";
+const CONTAINER_SCHEMA = "internal/provider/resource_docker_container.go";
+const CONTAINER_FUNCS = "internal/provider/resource_docker_container_funcs.go";
+const onlyContainerDbr = (value: boolean) => ({
+  value,
+  source: source("pulumiDocker", RESOURCES, "L112-L114, L127-L136", "only docker_container has DeleteBeforeReplace: true; docker_image (RemoteImage), docker_network and docker_volume set none"),
+});
+
+export const container = tfType({
+  type: "docker:index/container:Container",
+  deleteBeforeReplace: onlyContainerDbr(true),
+  // Not ForceNew: every other input the program sets replaces the container.
+  inPlace: ["restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation", "memorySwap", "cpuSet", "mustRun", "destroyGraceSeconds", "wait", "waitTimeout", "healthcheck", "start", "rm", "init", "tmpfs", "removeVolumes", "containerReadRefreshTimeoutMilliseconds", "cpuPeriod", "cpuQuota"],
+  replaceSource: source("tfDocker", CONTAINER_SCHEMA, "L50-L1175", "ForceNew: name, image, command, entrypoint, user, env, labels, stop_signal, stop_timeout, security_opts, shm_size, ports, networks_advanced, volumes, upload, cpus; not ForceNew: healthcheck (block and sub-fields, L1045-L1096), memory, memory_swap, restart, init, rm, wait, wait_timeout, must_run, destroy_grace_seconds"),
+  updateApplies: {
+    fields: ["restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation", "cpuSet", "memorySwap"],
+    source: source("tfDocker", CONTAINER_FUNCS, "L1016-L1019", 'attrs := []string{"restart", "max_retry_count", "cpu_shares", "memory", "memory_reservation", "cpu_set", "memory_swap", ...}: one ContainerUpdate when any changed; Update does not read back'),
+  },
+  defaults: { restart: "no", mustRun: true, wait: false, waitTimeout: 60, start: true, rm: false },
+  elementDefaults: {
+    ports: { ip: "0.0.0.0", protocol: "tcp" },
+    healthcheck: { interval: "0s", timeout: "0s", startPeriod: "0s", startInterval: "0s", retries: 0 },
+  },
+  // ports is a List, but Read walks Docker's port map (no fixed order) and the schema's
+  // DiffSuppressFunc (suppressIfPortsDidNotChangeForMigrationV0ToV1) compares the ports as a set.
+  sets: ["labels", "networksAdvanced", "volumes", "uploads", "securityOpts", "envs", "ports"],
+  computed: ["name", "user", "stopSignal", "stopTimeout", "init", "shmSize", "entrypoints", "command", "healthcheck"],
+  readEvenWhenUnset: ["memorySwap"],
+  facts: {
+    portIpDefault: source("tfDocker", CONTAINER_SCHEMA, "L487-L534", 'ports: ip Default "0.0.0.0", protocol Default "tcp": a port with no address is published on IPv4 only; DiffSuppressFunc suppressIfPortsDidNotChangeForMigrationV0ToV1'),
+    portsReadBack: source("tfDocker", "internal/provider/resource_docker_container_structures.go", "L35-L59", "ports read back from Docker's port map: internal, external, ip = HostIP, protocol"),
+    memorySwapAtCreate: source("tfDocker", CONTAINER_FUNCS, "L334-L352", "memory_swap is sent only when set (else 0, and Docker derives twice the memory)"),
+    memorySwapReadBack: source("tfDocker", CONTAINER_FUNCS, "L940-L944", "d.Set(\"memory_swap\", HostConfig.MemorySwap/1024/1024): Docker's derived value when the program set none"),
+    durationsReadBack: source("tfDocker", CONTAINER_FUNCS, "L960-L971", '"interval": container.Config.Healthcheck.Interval.String(): Go\'s time.Duration format, 60s → "1m0s"'),
+    cpusReadBack: source("tfDocker", "internal/provider/helpers.go", "L131-L149", "nanoInt64ToDecimalString: FloatString(9); exactly nine zeros → FloatString(1); else trailing zeros trimmed"),
+    idBeforeWait: source("tfDocker", CONTAINER_FUNCS, "L456-L460, L614-L621", "d.SetId(retContainer.ID) right after ContainerCreate; the wait loop fails later with \"container failed to be in healthy state\""),
+    refreshStopped: source("tfDocker", CONTAINER_FUNCS, "L812-L824", "a stopped container with must_run true is not deleted: Read sets must_run=false in state"),
+    mustRunStarts: source("tfDocker", CONTAINER_FUNCS, "L998-L1013", "must_run false → true in an update starts the container (when start is true)"),
+    refreshGone: source("tfDocker", CONTAINER_FUNCS, "L764-L773", "a container that no longer exists reads back with an empty id"),
+  },
+});
+
+export const network = tfType({
+  type: "docker:index/network:Network",
+  deleteBeforeReplace: onlyContainerDbr(false),
+  inPlace: [],
+  replaceSource: source("tfDocker", "internal/provider/resource_docker_network.go", "L17-L91", "no UpdateContext; every attribute ForceNew"),
+  sets: ["labels"],
+});
+
+export const volume = tfType({
+  type: "docker:index/volume:Volume",
+  deleteBeforeReplace: onlyContainerDbr(false),
+  inPlace: [],
+  replaceSource: source("tfDocker", "internal/provider/resource_docker_volume.go", "schema (lines not recorded)", "every attribute berth sets (name, labels) is ForceNew"),
+  sets: ["labels"],
+});
+
+export const remoteImage = tfType({
+  type: "docker:index/remoteImage:RemoteImage",
+  deleteBeforeReplace: onlyContainerDbr(false),
+  inPlace: ["keepLocally", "forceRemove"],
+  replaceSource: source("tfDocker", "internal/provider/resource_docker_image.go", "L36-L96", "name, triggers, pull_triggers, platform ForceNew; keep_locally and force_remove only matter on delete"),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The rest of what the local target registers.
+
+/** command:local:Command (pulumi/pulumi-command, a native provider): triggers replace, the rest updates. */
+export const localCommand = tfType({
+  type: "command:local:Command",
+  deleteBeforeReplace: {
+    value: false,
+    source: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L5-L16", "no delete-before-replace annotation: the engine's create-before-delete default"),
+  },
+  inPlace: ["create", "update", "delete", "stdin", "interpreter", "dir", "environment", "logging", "addPreviousOutputInEnv"],
+  replaceSource: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L10", 'Triggers *[]any `pulumi:"triggers,optional" provider:"replaceOnChanges"`'),
+  updateApplies: {
+    fields: ["update", "create", "stdin"],
+    source: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L24-L26", "the command to run on update; if empty, create will run again"),
+  },
+});
+
+/** Resources with no in-place update at all: random, tls, and the provider resource itself. */
+function everyChangeReplaces(type: string): TypeModel {
+  return tfType({
+    type,
+    deleteBeforeReplace: { value: false, source: source("pulumi", "pkg/resource/deploy/step_generator.go", "L1909-L1917", "create-before-delete unless the provider or the program asks otherwise") },
+    inPlace: [],
+    replaceSource: source("bridge", "pkg/tfbridge/provider.go", "L1275-L1276", "the harness treats every input change of this type as a replacement; berth never changes these inputs after create"),
+  });
+}
+
+const MODELS: TypeModel[] = [
+  container,
+  network,
+  volume,
+  remoteImage,
+  localCommand,
+  everyChangeReplaces("pulumi:providers:docker"),
+  everyChangeReplaces("random:index/randomPassword:RandomPassword"),
+  everyChangeReplaces("random:index/randomString:RandomString"),
+  everyChangeReplaces("tls:index/privateKey:PrivateKey"),
+  everyChangeReplaces("tls:index/selfSignedCert:SelfSignedCert"),
+];
+
+export function providerModel(type: string): TypeModel {
+  const model = MODELS.find((m) => m.type === type);
+  if (!model) throw new Error(`e2e harness: no provider model for ${type}: add its facts, with sources, to provider-model.ts`);
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------------
+// How the docker provider's Read writes values into state.
+
+/** Go's time.Duration.String(), which the provider uses for durations it reads back: 60s → "1m0s". */
+export function goDuration(ns: number): string {
+  if (ns === 0) return "0s";
+  const neg = ns < 0;
+  let u = Math.abs(ns);
+  if (u < 1e9) {
+    const [unit, div] = u < 1e3 ? ["ns", 1] : u < 1e6 ? ["µs", 1e3] : ["ms", 1e6];
+    return (neg ? "-" : "") + trimFraction(u / (div as number)) + unit;
+  }
+  const h = Math.floor(u / 3600e9);
+  u -= h * 3600e9;
+  const m = Math.floor(u / 60e9);
+  u -= m * 60e9;
+  const s = trimFraction(u / 1e9);
+  return (neg ? "-" : "") + (h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`);
+}
+
+function trimFraction(x: number): string {
+  return Number(x.toFixed(9)).toString();
+}

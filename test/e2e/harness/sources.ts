@@ -1,0 +1,64 @@
+/**
+ * Where each fact of the engine and provider model comes from: the source code of the engine and
+ * of the providers, read at these commits. A fact without a source is an assumption, and the
+ * model holds none.
+ *
+ * Versions: the installed SDKs are @pulumi/pulumi 3.248.0, @pulumi/docker 5.2.0 and
+ * @pulumi/command 1.2.1. pulumi/pulumi is read at its v3.248.0 tag. The newest pulumi-docker source
+ * that could be read here is v5.1.0, which bundles kreuzwerker/terraform-provider-docker v4.5.0
+ * (its `upstream` submodule); 5.2.0 bundles a newer upstream (its SDK has upload owner/group), so a
+ * fact that changed between the two is not covered. pulumi-command and the bridge are read at the
+ * newest stored commits.
+ */
+export interface Source {
+  repo: string;
+  commit: string;
+  path: string;
+  /** Line range at that commit, e.g. "L120-L131". */
+  lines: string;
+  /** What the code there says, quoted or closely paraphrased. */
+  says: string;
+}
+
+export const COMMITS = {
+  /** pulumi/pulumi, tag v3.248.0. */
+  pulumi: "a88168d865b7fd428e5a929cc54aeceaf72d203f",
+  /** pulumi/pulumi-docker, tag v5.1.0. */
+  pulumiDocker: "e944612c4c970123d9a16a48c40d37dc84c89a70",
+  /** kreuzwerker/terraform-provider-docker, tag v4.5.0 (pulumi-docker v5.1.0's upstream). */
+  tfDocker: "5074970c71ce6cc393c74942d5d628943834beb9",
+  /** pulumi/pulumi-terraform-bridge, tag v3.136.0. */
+  bridge: "59de6c661df1e7561e6ece7ad7f1c835c63010c4",
+  /** pulumi/pulumi-command, newest stored commit of the file cited. */
+  pulumiCommand: "d9951cd721250cdaceae52fb9974659399aa0fdf",
+} as const;
+
+const REPOS: Record<keyof typeof COMMITS, string> = {
+  pulumi: "pulumi/pulumi",
+  pulumiDocker: "pulumi/pulumi-docker",
+  tfDocker: "kreuzwerker/terraform-provider-docker",
+  bridge: "pulumi/pulumi-terraform-bridge",
+  pulumiCommand: "pulumi/pulumi-command",
+};
+
+export function source(repo: keyof typeof COMMITS, path: string, lines: string, says: string): Source {
+  return { repo: REPOS[repo], commit: COMMITS[repo], path, lines, says };
+}
+
+const STEPS = "pkg/resource/deploy/step_generator.go";
+
+/** The engine's rules (pulumi/pulumi), applied by engine-model.ts and deployment.ts. */
+export const ENGINE = {
+  deleteBeforeReplace: source("pulumi", STEPS, "L1919-L1926", "the provider's diff.DeleteBeforeReplace, unless goal.DeleteBeforeReplace != nil: the program's option wins, true or false"),
+  dependentReplacements: source("pulumi", STEPS, "L1931-L1957, L3036-L3116", "under delete-before-replace, calculateDependentReplacements: dependents whose inputs depend on the replaced resource and whose provider diff (those inputs unknown) replaces are deleted first"),
+  ignoreChanges: source("bridge", "pkg/pf/internal/plugin/provider_server.go", "L385-L398", "the diff request carries req.GetIgnoreChanges(): ignored inputs do not count as changes (the engine keeps their old values)"),
+  initErrorsUpdate: source("pulumi", STEPS, "L2053-L2068", "if resource was unchanged, but there were initialization errors, generate an empty update step"),
+  initErrorsKept: source("pulumi", "pkg/resource/deploy/step.go", "L354-L363, L410-L417", "on StatusPartialFailure the step keeps the provider's id and outputs and sets s.new.InitErrors"),
+  oldHalfMarkedForDelete: source("pulumi", "pkg/resource/deploy/step.go", "L438-L452", "a create-before-delete replacement marks the old resource Delete = true, before the error check"),
+  oldHalfDeletedAtEnd: source("pulumi", STEPS, "L2156-L2159, L2238-L2241", "GenerateDeletes (run in performPostSteps, after the program is done) gives every Delete: true resource a delete step"),
+  pendingDeletesAtEnd: source("pulumi", "pkg/resource/deploy/deployment.go", "L519-L524", "pending deletes stay out of the olds table and are deleted by GenerateDeletes at the end; retirePendingDeletes, which ran first, was removed in a3128e50be96"),
+  refreshDropsMissing: source("pulumi", "pkg/resource/deploy/step.go", "L1572-L1576", "RefreshStep.Apply: a blank refreshed id is a delete"),
+  noStepAfterFailure: source("pulumi", "pkg/resource/deploy/step_executor.go", "L395-L404", "a failed step cancels the deployment: no new step starts, running ones finish, performPostSteps (the deletes) never runs"),
+  diffAgainstState: source("bridge", "pkg/tfbridge/provider.go", "L1136-L1187", "Diff takes req.GetOlds() (the outputs the provider read) as the prior state against the new inputs"),
+  createFailureInitError: source("pulumi", "sdk/go/common/resource/plugin/provider_plugin.go", "L2497-L2504", "a create error that carries the new state becomes StatusPartialFailure with an InitError"),
+} as const;
