@@ -87,7 +87,13 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       try {
         const outcome = scenario.docker ? await scenario.run(stack!) : await scenario.run();
-        Object.assign(metrics, outcome.metrics);
+        // POSTs are counted over every scenario that sends them.
+        const post = metrics.post && outcome.metrics.post && {
+          sent: metrics.post.sent + outcome.metrics.post.sent,
+          ok: metrics.post.ok + outcome.metrics.post.ok,
+          executions: metrics.post.executions + outcome.metrics.post.executions,
+        };
+        Object.assign(metrics, outcome.metrics, post ? { post } : {});
         details[scenario.name] = { ...outcome.details, wallS: (Date.now() - t0) / 1000 };
         scenarioRuns[scenario.name] = meta.date as string;
       } catch (err) {

@@ -7,13 +7,15 @@ import type { Metrics } from "./scenarios/types";
 type Measured = Partial<Metrics>;
 
 /** The keys of the file's top level, as specified; nginxKeepalive goes to meta.reference. */
-const KEYS = ["rollout", "steady", "failover", "scale", "reload", "proxy", "nginx", "caddy", "overhead", "eval"] as const;
+const KEYS = ["rollout", "steady", "failover", "post", "scale", "reload", "proxy", "nginx", "caddy", "overhead", "eval"] as const;
 
 /** Which scenario measures a metric. */
 export const SCENARIO_OF: Record<keyof Metrics, string> = {
   steady: "steady",
   rollout: "rollout",
   failover: "failover",
+  // Summed over the failover and rollout scenarios; rollout runs last.
+  post: "rollout",
   scale: "scale",
   reload: "reload",
   proxy: "efficiency",

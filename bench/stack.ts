@@ -12,6 +12,8 @@ export const PROXY = `berth-${STACK}-proxy`;
 export const EDGE_NETWORK = `berth-${STACK}-edge`;
 export const BACKEND = "app_web";
 export const HOST = "web.localhost";
+/** The example app's Postgres container, where POST /items inserts one row per execution. */
+export const DB = `berth-${STACK}-db-main`;
 const PORTS = { http: 28080, https: 28443 } as const;
 
 /** Overrides of the `web` app, on top of the e2e example app (v1, 3 replicas, fast Docker checks). */

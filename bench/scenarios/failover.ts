@@ -1,7 +1,7 @@
 import { backendServers } from "../../test/e2e/support/proxy-stats";
 import { docker, containerIp, dockerStreams, dockerTimeMs } from "../docker";
 import { sleep } from "../load/rate";
-import { BACKEND, BenchStack, EDGE_NETWORK, HOST, PROXY } from "../stack";
+import { BACKEND, BenchStack, DB, EDGE_NETWORK, HOST, PROXY } from "../stack";
 import { describeLoad, describeProxyLog } from "./describe";
 import { Outcome, say } from "./types";
 import { underLoad } from "./under-load";
@@ -20,7 +20,7 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   if (!server) throw new Error(`no server of ${BACKEND} in rotation has ${victim}'s address ${victimIp}`);
   say(`victim: ${victim} (${victimIp}), HAProxy server ${BACKEND}/${server.name}`);
 
-  const { load, proxyLog, value } = await underLoad({ url: await stack.proxyUrl(), host: HOST, minMs: 30_000 }, async (running) => {
+  const { load, proxyLog, value, posts } = await underLoad({ url: await stack.proxyUrl(), host: HOST, minMs: 30_000, postsTo: DB }, async (running) => {
     await sleep(5000);
     const killedAtLoadMs = running.elapsedMs();
     const killCalledAt = Date.now();
@@ -45,14 +45,15 @@ export async function failover(stack: BenchStack): Promise<Outcome> {
   say(`out of rotation: ${loggedMs === undefined ? "no log line" : `${loggedMs.toFixed(0)} ms after death per HAProxy's log ("${logged!.line}")`}; ${polledMs === undefined ? "never, by polling" : `${polledMs} ms after the kill call by polling`}`);
   describeLoad("through berth", load);
   describeProxyLog(proxyLog, true);
+  say(`POST /items: ${posts!.sent} sent, ${posts!.ok} answered 2xx, ${posts!.executions} executed`);
 
   // `pulumi up --refresh`: the dead replica is forgotten and created again.
   await stack.deploy({}, { refresh: true });
   await stack.waitForRotation(3);
   const ejectMs = loggedMs ?? polledMs ?? Number.NaN;
   return {
-    metrics: { failover: { failed: load.failed, ejectMs } },
-    details: { load, proxyLog, victim, victimIp, server: server.name, diedAt, ...value, loggedMs, polledMs, logLine: logged?.line },
+    metrics: { failover: { failed: load.failed, ejectMs, p99Ms: load.p99Ms }, post: posts },
+    details: { load, proxyLog, posts, victim, victimIp, server: server.name, diedAt, ...value, loggedMs, polledMs, logLine: logged?.line },
   };
 }
 

@@ -3,8 +3,10 @@ import type { BenchStack } from "../stack";
 /** The measured numbers, under the keys bench-results.json has. */
 export interface Metrics {
   steady: { p99Ms: number };
-  rollout: { failed: number; total: number; p99Ms: number };
-  failover: { failed: number; ejectMs: number };
+  rollout: { failed: number; total: number; p99Ms: number; seconds: number };
+  failover: { failed: number; ejectMs: number; p99Ms: number };
+  /** POST /items sent during the failover and rollout scenarios, answered 2xx, and executed (rows). */
+  post: { sent: number; ok: number; executions: number };
   scale: { failed: number };
   reload: { failed: number };
   proxy: { rps: number };
