@@ -63,10 +63,11 @@ export const appSchema = strictObject({
   secretEnv: z.array(envName, { error: "must be a list of variable names" }).default([]),
   databases: z.array(resourceName, { error: "must be a list of database names" }).default([]),
   memoryMb: integer(16, 65536).default(512),
-  cpus: decimal(0.01, 64)
+  // The Docker provider reads 0.01–0.09 back as "0.0" or "0.1", and some values such as 10.05 as
+  // another number (see dockerCpus): cpus replaces the container, so on every up.
+  cpus: decimal(0.1, 64)
     .refine((cpus) => Number(dockerCpus(cpus)) === cpus, {
-      // The Docker provider reads 0.01–0.09 back as "0.0" or "0.1" (see dockerCpus): a perpetual replacement.
-      error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.1, 0.25, 0.5 or 2 (not 0.01 to 0.09)",
+      error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.25, 0.5, 1.5 or 2",
     })
     .optional(),
   destroyGraceSeconds: integer(0, 3600).default(30),

@@ -71,7 +71,8 @@ describe("config", () => {
       ["a bad zone id", doConfig({ zoneId: "example.com" }), /^berth:zoneId must be a Cloudflare zone id \(32 hex characters\) \(got "example\.com"\)$/],
       ["a bad env name", doConfig({ apps: app({ env: { "1X": "a" } }) }), /^berth:apps\.web\.env\.1X: the name must be an environment variable name/],
       ["a tiny volume", doConfig({ volumeSizeGb: 0 }), /^berth:volumeSizeGb must be an integer from 1 to 16384 \(got 0\)$/],
-      ["cpus the provider would read back differently", doConfig({ apps: app({ cpus: 0.05 }) }), /^berth:apps\.web\.cpus must be a number of CPUs the Docker provider reads back unchanged/],
+      ["cpus below what the provider reads back", doConfig({ apps: app({ cpus: 0.05 }) }), /^berth:apps\.web\.cpus must be a number from 0\.1 to 64 \(got 0\.05\)$/],
+      ["cpus the provider would read back as another number", doConfig({ apps: app({ cpus: 10.05 }) }), /^berth:apps\.web\.cpus must be a number of CPUs the Docker provider reads back unchanged/],
       // The DigitalOcean provider refuses '.' in a tag: refused here, before anything is created.
       ["a tag with a dot", doConfig({ tags: ["team.a"] }), /^berth:tags\[0\] must be a DigitalOcean tag of 1 to 255 letters, digits, '_', ':' or '-' \(got "team\.a"\)$/],
       ["a tag longer than 255 characters", doConfig({ tags: ["t".repeat(256)] }), /^berth:tags\[0\] must be a DigitalOcean tag of 1 to 255/],
