@@ -1,6 +1,18 @@
 import { strict as assert } from "assert";
 import { planStep, replacedDependents } from "./engine-model";
-import { canonical, container, goDuration, localCommand, network, providerModel, remoteImage } from "./provider-model";
+import {
+  canonical,
+  cfOriginCertificate,
+  cfZoneSetting,
+  container,
+  doFirewall,
+  doVolume,
+  goDuration,
+  localCommand,
+  network,
+  providerModel,
+  remoteImage,
+} from "./provider-model";
 import { formatCpus } from "./resources/container";
 import { COMMITS, ENGINE } from "./sources";
 
@@ -15,7 +27,7 @@ const stored = (inputs: Record<string, any>, outputs: Record<string, any> = cont
 
 describe("provider model", () => {
   it("cites a repository, a full commit, a path and lines for every fact", () => {
-    const models = [container, network, remoteImage, localCommand];
+    const models = [container, network, remoteImage, localCommand, doVolume, doFirewall, cfZoneSetting, cfOriginCertificate];
     const sources = [
       ...Object.values(ENGINE),
       ...models.flatMap((m) => [m.deleteBeforeReplace.source, m.replaceSource, m.updateApplies.source, ...Object.values(m.facts)]),
@@ -24,7 +36,7 @@ describe("provider model", () => {
       assert.match(s.commit, /^[0-9a-f]{40}$/, JSON.stringify(s));
       assert.ok(s.repo && s.path && s.lines && s.says, JSON.stringify(s));
     }
-    assert.equal(Object.values(COMMITS).length, 5);
+    assert.equal(Object.values(COMMITS).length, 9);
   });
 
   it("docker containers are delete-before-replace by the provider's default; networks, volumes and images are not", () => {
@@ -112,7 +124,27 @@ describe("provider model", () => {
     assert.equal(providerModel("command:local:Command"), localCommand);
   });
 
-  it("every type the program registers has a model, and an unknown one is refused", () => {
+  it("a DigitalOcean volume grows in place: an update of the block device, nothing on the filesystem", () => {
+    const old = { inputs: { size: 20 }, outputs: { size: 20 } };
+    const step = planStep("digitalocean:index/volume:Volume", noOptions, old, { size: 40 });
+    assert.equal(step.op, "update");
+  });
+
+  it("a firewall's tags attach it to every droplet with those tags; berth's uses droplet ids", () => {
+    assert.match(doFirewall.facts.tagsAttach.says, /tags of droplets the firewall applies to/);
+  });
+
+  it("a Cloudflare zone setting's delete leaves the zone as it is, and its value updates in place", () => {
+    assert.match(cfZoneSetting.facts.deleteIsNoop.says, /leaves the zone's setting/);
+    assert.equal(cfZoneSetting.replaces("value"), false);
+  });
+
+  it("a new order of an origin certificate's hostnames is a new certificate", () => {
+    const old = { inputs: { hostnames: ["a", "b"] }, outputs: { hostnames: ["a", "b"] } };
+    assert.equal(planStep("cloudflare:index/originCaCertificate:OriginCaCertificate", noOptions, old, { hostnames: ["b", "a"] }).op, "replace");
+  });
+
+  it("refuses a resource type it has no facts for, so the harness never guesses", () => {
     assert.throws(() => providerModel("docker:index/service:Service"), /no provider model/);
   });
 });

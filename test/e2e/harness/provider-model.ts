@@ -1,9 +1,10 @@
 import { Source, source } from "./sources";
 
 /**
- * The provider model: for every resource type berth's program registers, what the real provider
- * does, each fact with its source. The e2e harness applies exactly this (deployment.ts and the
- * handlers in resources/); the unit tier checks the program against it (provider-model.test.ts).
+ * The provider model: what the real providers do, each fact with its source (sources.ts). Every
+ * type the local target registers is here, and the harness refuses any other; the e2e harness
+ * applies exactly this (deployment.ts and the handlers in resources/). The digitalocean target's
+ * cloud types are here for the facts berth's options depend on (model.test.ts).
  *
  * Per type:
  *   - deleteBeforeReplace: the provider's default, which the engine takes unless the program sets
@@ -203,7 +204,65 @@ function everyChangeReplaces(type: string): TypeModel {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// The digitalocean target's cloud resources. The harness does not create these (the local target
+// has none); the unit tier checks the program's options against them.
+
+const DO_NO_DBR = source("pulumiDigitalocean", RESOURCES, "L174, L257-L262, L309-L315", "no DeleteBeforeReplace on any digitalocean resource");
+const CF_NO_DBR = source("pulumiCloudflare", RESOURCES, "L501-L504, L583-L585", "no DeleteBeforeReplace on any cloudflare resource");
+
+export const doVolume = tfType({
+  type: "digitalocean:index/volume:Volume",
+  deleteBeforeReplace: { value: false, source: DO_NO_DBR },
+  inPlace: ["size", "description", "tags"],
+  replaceSource: source("tfDigitalocean", "digitalocean/volume/resource_volume.go", "L50-L54", "size updates in place (the resize action grows the block device only; shrinking is refused); name, region, initial_filesystem_type are ForceNew"),
+  facts: { tagPattern: source("tfDigitalocean", "digitalocean/tag/tags.go", "L14", "ValidateTag: ^[a-zA-Z0-9:\\-_]{1,255}$ for droplet, volume and firewall tags") },
+});
+
+export const doFirewall = tfType({
+  type: "digitalocean:index/firewall:Firewall",
+  deleteBeforeReplace: { value: false, source: DO_NO_DBR },
+  inPlace: ["dropletIds", "tags", "inboundRules", "outboundRules"],
+  replaceSource: source("tfDigitalocean", "digitalocean/firewall/resource_firewall.go", "L163-L187", "droplet_ids and tags are members sent in one request on create and update"),
+  facts: { tagsAttach: source("tfDigitalocean", "docs/resources/firewall.md", "L73-L76", "tags: the names of the tags of droplets the firewall applies to") },
+});
+
+export const doDroplet = tfType({
+  type: "digitalocean:index/droplet:Droplet",
+  deleteBeforeReplace: { value: false, source: DO_NO_DBR },
+  inPlace: ["size", "tags", "ipv6", "monitoring", "gracefulShutdown", "sshKeys"],
+  replaceSource: source("tfDigitalocean", "digitalocean/droplet/resource_droplet.go", "L195-L199", "user_data, image and region are ForceNew; ipv6 false → true updates in place, true → false replaces"),
+});
+
+export const cfZoneSetting = tfType({
+  type: "cloudflare:index/zoneSetting:ZoneSetting",
+  deleteBeforeReplace: { value: false, source: CF_NO_DBR },
+  inPlace: ["value"],
+  replaceSource: source("tfCloudflare", "internal/services/zone_setting/schema.go", "L29-L51", "setting_id and zone_id RequiresReplace; value updates in place"),
+  facts: { deleteIsNoop: source("tfCloudflare", "internal/services/zone_setting/resource.go", "L191-L193", "Delete is empty: destroying it leaves the zone's setting as it is") },
+});
+
+export const cfOriginCertificate = tfType({
+  type: "cloudflare:index/originCaCertificate:OriginCaCertificate",
+  deleteBeforeReplace: { value: false, source: CF_NO_DBR },
+  inPlace: [],
+  replaceSource: source("tfCloudflare", "internal/services/origin_ca_certificate/schema.go", "L32-L72", "csr, request_type and hostnames (an ordered list) RequiresReplace; requested_validity RequiresReplaceIfConfigured; Read copies csr and requested_validity from the prior state"),
+});
+
+export const cfDnsRecord = tfType({
+  type: "cloudflare:index/dnsRecord:DnsRecord",
+  deleteBeforeReplace: { value: false, source: CF_NO_DBR },
+  inPlace: ["name", "content", "ttl", "proxied", "comment", "tags", "priority"],
+  replaceSource: source("tfCloudflare", "internal/services/dns_record/schema.go", "L44-L48", "zone_id and type RequiresReplace; name and content update in place"),
+});
+
 const MODELS: TypeModel[] = [
+  doVolume,
+  doFirewall,
+  doDroplet,
+  cfZoneSetting,
+  cfOriginCertificate,
+  cfDnsRecord,
   container,
   network,
   volume,

@@ -31,6 +31,14 @@ export const COMMITS = {
   bridge: "59de6c661df1e7561e6ece7ad7f1c835c63010c4",
   /** pulumi/pulumi-command, newest stored commit of the file cited. */
   pulumiCommand: "d9951cd721250cdaceae52fb9974659399aa0fdf",
+  /** pulumi/pulumi-digitalocean v4.76.0 (nearest stored to 4.80.1). */
+  pulumiDigitalocean: "0825b75e5e5e319d7e8a72c2fe3741304e7a5e11",
+  /** digitalocean/terraform-provider-digitalocean v2.99.1 (the release 4.80.1's SDK matches). */
+  tfDigitalocean: "401992a1e493a0e3cfc833197820867991fc011f",
+  /** pulumi/pulumi-cloudflare v6.17.0 (nearest stored to 6.22.1). */
+  pulumiCloudflare: "6052b720f3a89f0477aaa0a9b88a386f6293e255",
+  /** cloudflare/terraform-provider-cloudflare v5.22.0 (the release 6.22.1's SDK matches). */
+  tfCloudflare: "a2efdc5786ae9726d56928dbfe91933bd92404ca",
 } as const;
 
 const REPOS: Record<keyof typeof COMMITS, string> = {
@@ -39,6 +47,10 @@ const REPOS: Record<keyof typeof COMMITS, string> = {
   tfDocker: "kreuzwerker/terraform-provider-docker",
   bridge: "pulumi/pulumi-terraform-bridge",
   pulumiCommand: "pulumi/pulumi-command",
+  pulumiDigitalocean: "pulumi/pulumi-digitalocean",
+  tfDigitalocean: "digitalocean/terraform-provider-digitalocean",
+  pulumiCloudflare: "pulumi/pulumi-cloudflare",
+  tfCloudflare: "cloudflare/terraform-provider-cloudflare",
 };
 
 export function source(repo: keyof typeof COMMITS, path: string, lines: string, says: string): Source {
