@@ -164,7 +164,8 @@ export class Server extends pulumi.ComponentResource {
         create: volumeDevice.apply((device) => renderGrowFilesystemScript({ volumeDevice: device })),
         triggers: [this.volume.size, this.droplet.id],
       },
-      { ...child, dependsOn: [this.ready] },
+      // No delete script: a new size simply runs again, next to nothing.
+      { ...child, dependsOn: [this.ready], deleteBeforeReplace: false },
     );
 
     this.registerOutputs({

@@ -44,12 +44,18 @@ export class Certificate extends pulumi.ComponentResource {
         `${name}-origin`,
         // hostnames is an ordered list that forces replacement, so its order is fixed here.
         { csr: csr.certRequestPem, hostnames: [...args.hosts].sort(), requestType: "origin-ecc", requestedValidity: 5475 },
-        child,
+        // The new certificate exists (and the proxy serves it) before the old one is revoked.
+        { ...child, deleteBeforeReplace: false },
       );
       if (args.manageZoneSsl) {
         // Zone-wide: the provider's delete leaves the value as it is, and two stacks that both
         // set it would overwrite each other on every up. One stack per zone owns it.
-        new cloudflare.ZoneSetting(`${name}-ssl-strict`, { zoneId: args.zoneId, settingId: "ssl", value: "strict" }, child);
+        new cloudflare.ZoneSetting(
+          `${name}-ssl-strict`,
+          { zoneId: args.zoneId, settingId: "ssl", value: "strict" },
+          // Its delete changes nothing in the zone, so the order does not matter; stated all the same.
+          { ...child, deleteBeforeReplace: false },
+        );
       }
       this.certificatePem = origin.certificate;
     } else {

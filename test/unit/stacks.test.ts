@@ -64,6 +64,13 @@ describe("committed stacks", () => {
     assert.equal(run.outputs.sshCommand.value, "ssh root@203.0.113.10");
   });
 
+  it("every container states its replacement order (the Docker provider's own default is delete-before-replace)", async () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const run = await runProgram({ stack, config: stackFileConfig(stack) });
+      for (const c of run.ofType(TYPES.container)) assert.notEqual(c.deleteBeforeReplace, undefined, `${stack}: ${c.name}`);
+    }
+  });
+
   it("local: the same Docker-level components on the local engine, no cloud resources", async () => {
     const run = await runProgram({ stack: "local", config: stackFileConfig("local") });
     const cloud = run.resources.filter((r) => /^(digitalocean|cloudflare):/.test(r.type) || r.type === TYPES.remoteCommand);
