@@ -1,8 +1,7 @@
 import type { MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { rm } from "fs/promises";
 import * as path from "path";
-import { RegisteredResource, runProgram } from "../../harness/program";
-import { unwrapSecrets } from "../../harness/program";
+import { RegisteredResource, runProgram, unwrapSecrets } from "../../harness/program";
 import { deleteInReverseDependencyOrder } from "./deletes";
 import { docker } from "./docker";
 import { PlannedStep, planStep, replacedDependents } from "./engine-model";

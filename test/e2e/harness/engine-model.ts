@@ -1,8 +1,8 @@
 import { providerModel, TypeModel } from "./provider-model";
-import { ENGINE } from "./sources";
 
 /**
- * Pulumi's engine rules the harness applies, from pulumi/pulumi's deployment engine. Pure
+ * Pulumi's engine rules the harness applies, from pulumi/pulumi's deployment engine (the
+ * `ENGINE.*` names refer to the cited sources in sources.ts). Pure
  * functions, so each rule has a test of its own (engine-model.test.ts).
  *
  * How one resource's step is chosen (step_generator.go):
@@ -110,5 +110,3 @@ export function replacedDependents<T extends { urn: string; type: string; proper
   }
   return out;
 }
-
-export { ENGINE };

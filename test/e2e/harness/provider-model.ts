@@ -165,7 +165,7 @@ export const volume = tfType({
   type: "docker:index/volume:Volume",
   deleteBeforeReplace: onlyContainerDbr(false),
   inPlace: [],
-  replaceSource: source("tfDocker", "internal/provider/resource_docker_volume.go", "schema (lines not recorded)", "every attribute berth sets (name, labels) is ForceNew"),
+  replaceSource: source("tfDocker", "internal/provider/resource_docker_volume.go", "L41-L66", "schema: every attribute berth sets (name, labels) is ForceNew"),
   sets: ["labels"],
 });
 
@@ -174,6 +174,9 @@ export const remoteImage = tfType({
   deleteBeforeReplace: onlyContainerDbr(false),
   inPlace: ["keepLocally", "forceRemove"],
   replaceSource: source("tfDocker", "internal/provider/resource_docker_image.go", "L36-L96", "name, triggers, pull_triggers, platform ForceNew; keep_locally and force_remove only matter on delete"),
+  facts: {
+    registryAuthKey: source("tfDocker", "internal/provider/resource_docker_image_funcs.go", "L249-L265, L290-L341", "a pull looks credentials up under the image reference's registry host exactly, registry-1.docker.io when it names none"),
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
