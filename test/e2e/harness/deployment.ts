@@ -29,9 +29,20 @@ export interface UpOptions {
   refresh?: boolean;
 }
 
+/**
+ * A line a provider streamed to `pulumi up` while a step ran: a command's output (its status
+ * messages: ENGINE.statusDiag, statusSinkEphemeral, ephemeralNotInSummary).
+ */
+export interface LogLine {
+  /** The resource's name. */
+  name: string;
+  line: string;
+}
+
 export interface UpResult {
   outputs: Record<string, unknown>;
   steps: Step[];
+  logs: LogLine[];
 }
 
 /** An update that failed: what Pulumi would print, plus the steps taken before the failure. */
@@ -39,6 +50,7 @@ export class UpdateFailed extends Error {
   constructor(
     public readonly errors: Error[],
     public readonly steps: Step[],
+    public readonly logs: LogLine[] = [],
   ) {
     super(`update failed:\n${errors.map((e) => `  ${e.message}`).join("\n")}`);
   }
@@ -68,7 +80,10 @@ type Stored = StoredResource & {
  *   3. The first failed step ends the update: no new step starts (ENGINE.noStepAfterFailure). A
  *      create that failed after the provider returned an id stays in state with init errors, and
  *      the old half of its replacement becomes a pending delete (ENGINE.initErrorsKept,
- *      oldHalfMarkedForDelete).
+ *      oldHalfMarkedForDelete). Any other failed create stores nothing, and a failed update keeps
+ *      the old state, so the next up takes the same step again (ENGINE.pluginPlainError,
+ *      failedCreateNotStored, failedUpdateKeepsOld, snapshotOnlyOnSuccess, snapshotMutations).
+ *      What providers streamed while their steps ran is kept, in order, as `logs`.
  *   4. Once the program is done, and only if every step succeeded: deletes of removed resources,
  *      of pending deletes and of the old halves of create-before-delete replacements, in reverse
  *      dependency order (ENGINE.oldHalfDeletedAtEnd, noStepAfterFailure).
@@ -99,6 +114,11 @@ export class Deployment {
     const started = Date.now();
     const steps: Step[] = [];
     const errors: Error[] = [];
+    const logs: LogLine[] = [];
+    const collect = <T extends { log?: string[] }>(name: string, made: T): T => {
+      for (const line of made.log ?? []) logs.push({ name, line });
+      return made;
+    };
     const registered = new Map<string, RegisteredResource>();
     const seen = new Set<string>();
     const oldHalves: Stored[] = [];
@@ -146,7 +166,7 @@ export class Deployment {
       try {
         if (plan.op === "update") {
           const finished = record("update", reg);
-          store(await handler.update(old!, plan.inputs, plan.changed));
+          store(collect(reg.name, await handler.update(old!, plan.inputs, plan.changed)));
           finished();
         } else {
           const replacing = plan.op === "replace" || deletedAhead.has(reg.urn);
@@ -164,7 +184,7 @@ export class Deployment {
           }
           const finished = record(replacing ? "replace" : "create", reg);
           try {
-            store(await handler.create(reg.name, plan.inputs));
+            store(collect(reg.name, await handler.create(reg.name, plan.inputs)));
           } catch (err: any) {
             if (err.created) {
               // ENGINE.initErrorsKept: in state, with the reason; the old half stays a pending delete.
@@ -180,6 +200,7 @@ export class Deployment {
         const now = this.state.get(reg.urn)!;
         return { id: now.id, state: now.outputs };
       } catch (err) {
+        collect(reg.name, (err ?? {}) as { log?: string[] });
         errors.push(err as Error);
         throw err;
       } finally {
@@ -199,7 +220,7 @@ export class Deployment {
     if (!outcome.run || errors.length > 0) {
       // ENGINE.oldHalfMarkedForDelete
       this.pendingDeletes.push(...oldHalves);
-      throw new UpdateFailed(errors, steps);
+      throw new UpdateFailed(errors, steps, logs);
     }
 
     // 4. ENGINE.oldHalfDeletedAtEnd, ENGINE.pendingDeletesAtEnd
@@ -216,7 +237,7 @@ export class Deployment {
     if (changes.length > 0) throw new PerpetualDiff(changes);
 
     const outputs = Object.fromEntries(Object.entries(outcome.run.outputs).map(([k, v]) => [k, v.value]));
-    return { outputs, steps };
+    return { outputs, steps, logs };
   }
 
   /**

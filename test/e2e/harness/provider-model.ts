@@ -150,6 +150,23 @@ export const container = tfType({
     refreshStopped: source("tfDocker", CONTAINER_FUNCS, "L812-L824", "a stopped container with must_run true is not deleted: Read sets must_run=false in state"),
     mustRunStarts: source("tfDocker", CONTAINER_FUNCS, "L998-L1013", "must_run false → true in an update starts the container (when start is true)"),
     refreshGone: source("tfDocker", CONTAINER_FUNCS, "L764-L773", "a container that no longer exists reads back with an empty id"),
+    // command: a worker's process.
+    commandForceNew: source("tfDocker", CONTAINER_SCHEMA, "L163-L170", '"command": TypeList, Optional, ForceNew, Computed: a new command is a new container; none in the program keeps what Read stored'),
+    commandNotEmpty: source("tfDocker", CONTAINER_FUNCS, "L83-L90", 'config.Cmd = the list; any "" element: diag.Errorf("values for command may not be empty"), before ContainerCreate (no id)'),
+    commandReadBack: source("tfDocker", CONTAINER_FUNCS, "L849", 'd.Set("command", container.Config.Cmd)'),
+    daemonMergesCmd: source("moby", "daemon/commit.go", "L68-L76", "with no entrypoint and no command given, the container gets the image's Cmd (and Entrypoint): that is what Read stores"),
+    // healthcheck: NONE for a worker without its own check.
+    healthcheckCreate: source("tfDocker", CONTAINER_FUNCS, "L139-L163", 'config.Healthcheck = &HealthConfig{}; Test from "test"; durations time.ParseDuration of the schema defaults "0s" → 0; Retries 0'),
+    healthcheckDefaults: source("tfDocker", CONTAINER_SCHEMA, "L1045-L1096", 'healthcheck: Optional+Computed, MaxItems 1; test Optional; interval, timeout, start_period, start_interval Default "0s"; retries Default 0'),
+    healthcheckReadBack: source("tfDocker", CONTAINER_FUNCS, "L960-L971", 'only if container.Config.Healthcheck != nil: test = Config.Healthcheck.Test, the durations .String(), retries'),
+    daemonMergesHealthcheck: source("moby", "daemon/commit.go", "L77-L97", "a container's health check takes the image's Test only when it has none, and the image's Interval, Timeout, StartPeriod, Retries wherever it has 0: under [\"NONE\"] too"),
+    noneHasNoHealth: source("moby", "daemon/health.go", "L254-L271, L297-L301", 'getProbe returns nil for Test[0] "NONE", and initHealthMonitor then sets no State.Health'),
+    // wait and must_run.
+    waitDefault: source("tfDocker", CONTAINER_SCHEMA, "L79-L91", 'wait Default false ("If false, then the container health state is not checked"); wait_timeout Default 60'),
+    waitWithoutHealth: source("tfDocker", CONTAINER_FUNCS, "L590-L600, L622-L626", "wait: State.Health == nil → \"you have supplied a 'wait' argument, but the container does not have a healthcheck defined. Please remove the 'wait' argument or add a 'healthcheck' attribute\", after SetId: an init error"),
+    startThenRead: source("tfDocker", CONTAINER_FUNCS, "L584-L588, L673", "Create only fails if ContainerStart errs; it never checks the container stays up, and ends with Read"),
+    readStopped: source("tfDocker", CONTAINER_FUNCS, "L812-L824", "Read (Create's too): not State.Running → exit_code set and must_run false in state, so the next update starts it"),
+    restartingIsRunning: source("moby", "container/state.go", "L301-L307", "SetRestarting sets Running = true: a container in its restart back-off reads as running"),
   },
 });
 
@@ -182,18 +199,33 @@ export const remoteImage = tfType({
 // ---------------------------------------------------------------------------------------------
 // The rest of what the local target registers.
 
+const COMMAND_INPUTS = "provider/pkg/provider/common/inputs.go";
+const COMMAND_CONTROLLER = "provider/pkg/provider/local/commandController.go";
+const COMMAND_RUN = "provider/pkg/provider/local/commandOutputs.go";
+
 /** command:local:Command (pulumi/pulumi-command, a native provider): triggers replace, the rest updates. */
 export const localCommand = tfType({
   type: "command:local:Command",
   deleteBeforeReplace: {
     value: false,
-    source: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L5-L16", "no delete-before-replace annotation: the engine's create-before-delete default"),
+    source: source("pulumiCommand", COMMAND_INPUTS, "L5-L15", "no delete-before-replace annotation: the engine's create-before-delete default"),
   },
   inPlace: ["create", "update", "delete", "stdin", "interpreter", "dir", "environment", "logging", "addPreviousOutputInEnv"],
-  replaceSource: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L10", 'Triggers *[]any `pulumi:"triggers,optional" provider:"replaceOnChanges"`'),
+  replaceSource: source("pulumiCommand", COMMAND_INPUTS, "L10", 'Triggers *[]any `pulumi:"triggers,optional" provider:"replaceOnChanges"`'),
   updateApplies: {
     fields: ["update", "create", "stdin"],
-    source: source("pulumiCommand", "provider/pkg/provider/common/inputs.go", "L24-L26", "the command to run on update; if empty, create will run again"),
+    source: source("pulumiCommand", COMMAND_CONTROLLER, "L79-L89", "Update runs news.Update, else news.Create, with the new inputs (stdin among them)"),
+  },
+  facts: {
+    notRunWhenUnchanged: source("pulumiCommand", COMMAND_INPUTS, "L26-L31, L37-L39", '"this command will not be executed if the resource has already been created and its inputs are unchanged"; update: "If empty, the create command will be executed instead"'),
+    runError: source("pulumiCommand", COMMAND_RUN, "L104-L114", 'a non-zero exit: fmt.Errorf("%w: running %q:\\n%s", err, command, stdouterrbuf.String()): "exit status N", the script, then stdout and stderr interleaved as written'),
+    createReturnsError: source("pulumiCommand", COMMAND_CONTROLLER, "L54-L56, L88-L89", "Create and Update return run's error as it is (a plain error, not infer.ResourceInitFailedError)"),
+    plainErrorNoState: source("pulumiGoProvider", "infer/resource.go", "L1271-L1293, L1440-L1464", "only a ResourceInitFailedError returns a partial state; any other error: return p.CreateResponse{}, err (no id) / p.UpdateResponse{}, err"),
+    outputsTrimmed: source("pulumiCommand", COMMAND_RUN, "L142-L143", 'out.Stdout = strings.TrimSuffix(stdoutbuf.String(), "\\n"), Stderr likewise; set only after a zero exit'),
+    loggingDefault: source("pulumiCommand", "provider/pkg/provider/local/logging.go", "L27-L32", "ShouldLogStdout/ShouldLogStderr: l == nil (logging unset) logs both; stdout, stderr, stdoutAndStderr, none"),
+    outputStreamed: source("pulumiCommand", COMMAND_RUN, "L61-L71, L101-L110", "the logged streams are also written to a pipe that util.LogOutput reads while the command runs"),
+    linesAsStatus: source("pulumiCommand", "provider/pkg/provider/util/util.go", "L32-L41", "LogOutput: bufio.Scanner, one l.InfoStatus(msg) per line"),
+    statusNotInFinalOutput: source("pulumiGoProvider", "logging.go", "L56, L72-L74", "InfoStatus → LogStatus: \"Status messages will appear in the `Info` column of the progress display, but not in the final output.\""),
   },
 });
 

@@ -7,8 +7,10 @@
  * @pulumi/command 1.2.1. pulumi/pulumi is read at its v3.248.0 tag. The newest pulumi-docker source
  * that could be read here is v5.1.0, which bundles kreuzwerker/terraform-provider-docker v4.5.0
  * (its `upstream` submodule); 5.2.0 bundles a newer upstream (its SDK has upload owner/group), so a
- * fact that changed between the two is not covered. pulumi-command and the bridge are read at the
- * newest stored commits.
+ * fact that changed between the two is not covered. pulumi-command is read at its v1.2.1 tag (the
+ * installed SDK's version) and pulumi-go-provider, which it is built on, at v1.3.0 (its go.mod).
+ * The Docker daemon's own behaviour is read in moby at v20.10.24, the engine the e2e tier runs on
+ * (Debian's docker.io). The bridge is read at the newest stored commit.
  */
 export interface Source {
   repo: string;
@@ -29,8 +31,12 @@ export const COMMITS = {
   tfDocker: "5074970c71ce6cc393c74942d5d628943834beb9",
   /** pulumi/pulumi-terraform-bridge, tag v3.136.0. */
   bridge: "59de6c661df1e7561e6ece7ad7f1c835c63010c4",
-  /** pulumi/pulumi-command, newest stored commit of the file cited. */
-  pulumiCommand: "d9951cd721250cdaceae52fb9974659399aa0fdf",
+  /** pulumi/pulumi-command, tag v1.2.1 (the installed @pulumi/command). */
+  pulumiCommand: "7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25",
+  /** pulumi/pulumi-go-provider, tag v1.3.0 (pulumi-command v1.2.1's provider/go.mod L11). */
+  pulumiGoProvider: "3bfb720d763cca9c53a2af4016e224f7259f6345",
+  /** moby/moby, tag v20.10.24: the Docker engine the e2e tier runs on. */
+  moby: "5d6db842238e3c4f5f9fb9ad70ea46b35227d084",
   /** pulumi/pulumi-digitalocean v4.76.0 (nearest stored to 4.80.1). */
   pulumiDigitalocean: "0825b75e5e5e319d7e8a72c2fe3741304e7a5e11",
   /** digitalocean/terraform-provider-digitalocean v2.99.1 (the release 4.80.1's SDK matches). */
@@ -47,6 +53,8 @@ const REPOS: Record<keyof typeof COMMITS, string> = {
   tfDocker: "kreuzwerker/terraform-provider-docker",
   bridge: "pulumi/pulumi-terraform-bridge",
   pulumiCommand: "pulumi/pulumi-command",
+  pulumiGoProvider: "pulumi/pulumi-go-provider",
+  moby: "moby/moby",
   pulumiDigitalocean: "pulumi/pulumi-digitalocean",
   tfDigitalocean: "digitalocean/terraform-provider-digitalocean",
   pulumiCloudflare: "pulumi/pulumi-cloudflare",
@@ -73,4 +81,12 @@ export const ENGINE = {
   noStepAfterFailure: source("pulumi", "pkg/resource/deploy/step_executor.go", "L395-L404", "a failed step cancels the deployment: no new step starts, running ones finish, performPostSteps (the deletes) never runs"),
   diffAgainstState: source("bridge", "pkg/tfbridge/provider.go", "L1136-L1187", "Diff takes req.GetOlds() (the outputs the provider read) as the prior state against the new inputs"),
   createFailureInitError: source("pulumi", "sdk/go/common/resource/plugin/provider_plugin.go", "L2497-L2504", "a create error that carries the new state becomes StatusPartialFailure with an InitError"),
+  pluginPlainError: source("pulumi", "sdk/go/common/resource/plugin/provider_plugin.go", "L1437-L1443, L1743-L1749", "a Create or Update error with no ErrorResourceInitFailed detail is returned as it is: no id, no outputs, no partial failure"),
+  failedCreateNotStored: source("pulumi", "pkg/resource/deploy/step.go", "L410-L412, L438-L444", "if err != nil && resp.Status != resource.StatusPartialFailure { return resp.Status, nil, err }: before s.new gets an id, and before the old half of a replacement is marked Delete"),
+  failedUpdateKeepsOld: source("pulumi", "pkg/resource/deploy/step.go", "L1050-L1052", "the same early return in UpdateStep.Apply, before s.new.Outputs = resp.Properties"),
+  snapshotOnlyOnSuccess: source("pulumi", "pkg/engine/update.go", "L1178-L1179", "ctx.(SnapshotMutation).End(step, err == nil || status == resource.StatusPartialFailure)"),
+  snapshotMutations: source("pulumi", "pkg/backend/snapshot.go", "L412-L436, L456-L466", "createSnapshotMutation.End markNew()s, and updateSnapshotMutation.End markDone(old)/markNew(new)s, only if successful: after a plain failure the state keeps what it had (nothing, or the old inputs and outputs), so the next update plans the same create or update again"),
+  statusDiag: source("pulumi", "pkg/host/host.go", "L267-L269", "LogStatus: host.statusDiag.Logf(sev, diag.StreamMessage(urn, msg, streamID))"),
+  statusSinkEphemeral: source("pulumi", "pkg/engine/update.go", "L482-L483", "Diag: newEventSink(emitter, false), StatusDiag: newEventSink(emitter, true); eventsink.go L72 passes statusSink as the event's ephemeral flag"),
+  ephemeralNotInSummary: source("pulumi", "pkg/backend/display/progress.go", "L802-L805", "the final Diagnostics section skips payloads with v.Ephemeral; rows.go L458-L466 shows the last one in the resource's Info column while it runs"),
 } as const;

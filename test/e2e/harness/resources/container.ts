@@ -54,12 +54,13 @@ async function createContainer(resourceName: string, values: Record<string, any>
   i.accept("mustRun", "start", "rm"); // provider defaults: started, kept, and restarted by an update when read as stopped
   const labels = Object.fromEntries((i.take<any[]>("labels") ?? []).map((l) => [l.label, l.value]));
   const cpus = i.take<string>("cpus");
+  const command = containerCommand(i.take<string[]>("command"));
 
   const create = {
     name,
     Image: i.require<string>("image"),
     Env: i.take<string[]>("envs"),
-    Cmd: i.take<string[]>("command"),
+    Cmd: command,
     Entrypoint: i.take<string[]>("entrypoints"),
     User: i.take<string>("user"),
     Labels: labels,
@@ -96,7 +97,9 @@ async function createContainer(resourceName: string, values: Record<string, any>
   await dockerCall(`start container ${name}`, () => container.start());
 
   // container.facts.idBeforeWait: the provider has the id before it waits, so a container that
-  // never turns healthy fails the step and yet is in state (with init errors).
+  // never turns healthy (or has no health check at all) fails the step and yet is in state (with
+  // init errors). Without wait nothing is checked (waitDefault, startThenRead): a container that
+  // already exited only reads back with mustRun false (readStopped).
   if (wait) {
     await waitHealthy(name, waitTimeout).catch(async (err) => {
       throw Object.assign(err, { created: { id: container.id, outputs: await readContainer(container.id, values) } });
@@ -117,15 +120,11 @@ export async function readContainer(id: string, inputs: Record<string, any>): Pr
     ...inputs,
     name: c.Name.replace(/^\//, ""),
     image: c.Image,
-    // container.facts.durationsReadBack
-    healthcheck: h?.Test && {
-      tests: h.Test,
-      interval: goDuration(h.Interval ?? 0),
-      timeout: goDuration(h.Timeout ?? 0),
-      startPeriod: goDuration(h.StartPeriod ?? 0),
-      startInterval: goDuration(h.StartInterval ?? 0),
-      retries: h.Retries ?? 0,
-    },
+    // container.facts.commandReadBack: what Docker runs (the image's CMD when the program gave none).
+    command: c.Config.Cmd ?? undefined,
+    healthcheck: healthcheckState(h),
+    // container.facts.readStopped (and restartingIsRunning: a restarting container counts as running).
+    ...(c.State.Running ? {} : { exitCode: c.State.ExitCode, mustRun: false }),
     memory: c.HostConfig.Memory ? c.HostConfig.Memory / MIB : inputs.memory,
     // container.facts.memorySwapReadBack: Docker's derived value when the program set none.
     memorySwap: (c.HostConfig.MemorySwap ?? 0) > 0 ? c.HostConfig.MemorySwap! / MIB : c.HostConfig.MemorySwap,
@@ -139,6 +138,33 @@ export async function readContainer(id: string, inputs: Record<string, any>): Pr
       : inputs.ports,
   };
 }
+
+/**
+ * container.facts.healthcheckReadBack: the whole block whenever Docker has a health check, the
+ * image's included, durations as Go prints them (durationsReadBack). The daemon fills a zero
+ * duration or retry count from the image's HEALTHCHECK, under ["NONE"] too (daemonMergesHealthcheck).
+ */
+export function healthcheckState(h: Record<string, any> | null | undefined): Record<string, any> | undefined {
+  if (!h) return undefined;
+  return {
+    tests: h.Test ?? undefined,
+    interval: goDuration(h.Interval ?? 0),
+    timeout: goDuration(h.Timeout ?? 0),
+    startPeriod: goDuration(h.StartPeriod ?? 0),
+    startInterval: goDuration(h.StartInterval ?? 0),
+    retries: h.Retries ?? 0,
+  };
+}
+
+/** container.facts.commandNotEmpty: refused before anything is created. */
+export function containerCommand(command: string[] | undefined): string[] | undefined {
+  if (command?.some((arg) => arg === "")) throw new Error("values for command may not be empty");
+  return command;
+}
+
+/** container.facts.waitWithoutHealth: the provider's error, word for word. */
+export const WAIT_WITHOUT_HEALTHCHECK =
+  "you have supplied a 'wait' argument, but the container does not have a healthcheck defined. Please remove the 'wait' argument or add a 'healthcheck' attribute";
 
 /**
  * container.facts.cpusReadBack: the provider's nanoInt64ToDecimalString. Nine decimals; when the
@@ -168,7 +194,9 @@ async function waitHealthy(name: string, timeoutSeconds: number): Promise<void> 
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const state = (await docker.getContainer(name).inspect()).State;
-    if (state.Health?.Status === "healthy") return;
+    // container.facts.waitWithoutHealth: checked first, on every poll; with ["NONE"] Docker keeps no health.
+    if (!state.Health) throw new Error(WAIT_WITHOUT_HEALTHCHECK);
+    if (state.Health.Status === "healthy") return;
     if (!state.Running && !state.Restarting) {
       throw new Error(`container ${name} exited (code ${state.ExitCode}) while waiting for it to be healthy`);
     }

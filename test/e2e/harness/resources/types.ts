@@ -18,6 +18,11 @@ export interface StoredResource {
 export interface Created {
   id: string;
   outputs: Record<string, any>;
+  /**
+   * Lines the provider streamed to `pulumi up` while it ran (status messages: shown while the step
+   * runs, not in the final summary). A failed step's error may carry them too, as `log`.
+   */
+  log?: string[];
 }
 
 /**
