@@ -2,13 +2,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
-import type { BasicAuthConfig } from "../config/schema";
 import type { DockerHost } from "../docker-host";
 import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
 import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
 import { sha512Crypt } from "./password-hash";
 
-/** One app as the proxy sees it. */
+/** One routed process of an app as the proxy sees it. */
 export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth" | "servers"> {
   /**
    * Container names of the app's replicas, each known once its health gate passed. The config
@@ -16,8 +15,13 @@ export interface ProxyRouteArgs extends Omit<HaproxyRoute, "basicAuth" | "server
    * healthy; old replicas are deleted at the end of the update, after the reload took them out.
    */
   servers: pulumi.Input<string[]>;
-  /** Require HTTP basic auth on every request to this app. */
-  basicAuth?: BasicAuthConfig & {
+  /** Require HTTP basic auth on the requests under `paths` (["/"]: every request to this route). */
+  basicAuth?: {
+    realm: string;
+    /** User names; each needs a password. */
+    users: string[];
+    /** Path prefixes (of the path the client sent) that require the login. */
+    paths: string[];
     /** User name → password (Pulumi secrets). Only salted hashes reach the proxy. */
     passwords: Record<string, pulumi.Input<string>>;
   };
@@ -28,7 +32,7 @@ export interface ProxyArgs {
   host: DockerHost;
   /** HAProxy image reference; the config is kept valid for HAProxy 2.6 and later. */
   image: string;
-  /** Apps to route to, by Host header. */
+  /** Routes, by Host header and path prefix. */
   routes: ProxyRouteArgs[];
   /** Certificate chain + private key, PEM (secret). Written to the host as a 0600 file. */
   certificatePem: pulumi.Input<string>;
@@ -138,7 +142,8 @@ export class Proxy extends pulumi.ComponentResource {
     if (!basicAuth) return plain;
     const users = basicAuth.users.map((user) => {
       const salt = new random.RandomString(
-        `${name}-${route.app}-${user}-salt`,
+        // Named after the route (the app's name for its web process), so a web route keeps its salts.
+        `${name}-${route.name}-${user}-salt`,
         { length: 16, special: false },
         { parent: this },
       );
@@ -148,6 +153,6 @@ export class Proxy extends pulumi.ComponentResource {
     });
     return pulumi
       .all([plain, pulumi.all(users)])
-      .apply(([p, hashed]) => ({ ...p, basicAuth: { realm: basicAuth.realm, users: hashed } }));
+      .apply(([p, hashed]) => ({ ...p, basicAuth: { realm: basicAuth.realm, users: hashed, paths: basicAuth.paths } }));
   }
 }

@@ -87,7 +87,15 @@ async function freePort(): Promise<number> {
 
 /** The rendered config, with only what the test environment needs changed. */
 function testConfig(dir: string, ports: Record<"http" | "https" | "stats" | "app" | "refusing" | "ejected" | "frozen", number>): string {
-  const route = (app: keyof typeof ports) => ({ app, hosts: [`${app}.test`], servers: [LIVE, OTHER], port: ports[app], healthPath: HEALTH });
+  const route = (name: keyof typeof ports) => ({
+    name,
+    hosts: [`${name}.test`],
+    paths: ["/"],
+    stripPrefix: false,
+    servers: [LIVE, OTHER],
+    port: ports[name],
+    healthPath: HEALTH,
+  });
   let config = renderHaproxyConfig({
     routes: [route("app"), route("refusing"), route("ejected"), route("frozen")],
     // Active checks that stay out of the way: HAProxy spreads the servers' first checks over `inter`,

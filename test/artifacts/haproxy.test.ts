@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PROXY_PATHS } from "../../components/proxy/haproxy-config";
+import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { sha512Crypt } from "../../components/proxy/password-hash";
 import { runProgram } from "../harness/program";
 import { doConfig, stackFileConfig, TYPES } from "../harness/stacks";
 import { runTool, tempDir } from "../harness/tools";
@@ -80,6 +81,37 @@ describe("HAProxy config (checked by haproxy -c)", () => {
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.deepEqual(result.warnings, []);
   });
+
+  for (const httpsRedirect of [true, false]) {
+    it(`a config with path routes, prefix stripping and per-path basic auth is valid${httpsRedirect ? "" : " on plain HTTP too"}`, () => {
+      const route = (name: string, paths: string[], more: Partial<HaproxyRoute> = {}): HaproxyRoute => ({
+        name,
+        hosts: ["shop.example.com", "www.shop.example.com"],
+        paths,
+        stripPrefix: false,
+        servers: [`berth-dev-${name}-0-1234567`],
+        port: 3000,
+        healthPath: "/health",
+        ...more,
+      });
+      const users = [{ name: "team", passwordHash: sha512Crypt("team-long-password", "haproxyCheck1234") }];
+      const config = renderHaproxyConfig({
+        routes: [
+          route("shop", ["/"], { basicAuth: { realm: "Team", users, paths: ["/downloads", "/private/v1.0"] } }),
+          route("shop-api", ["/api", "/api/v1.0"], { stripPrefix: true, basicAuth: { realm: "API admin", users, paths: ["/api/admin"] } }),
+          route("shop-v2", ["/api/v2"]),
+          route("docs", ["/"], { hosts: ["docs.example.com"], basicAuth: { realm: "Team docs", users, paths: ["/"] } }),
+        ],
+        health: { interMs: 1000, fall: 2, rise: 2 },
+        httpsRedirect,
+        publicHttpsPort: 443,
+        hsts: true,
+      });
+      const result = check(config);
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.deepEqual(result.warnings, []);
+    });
+  }
 
   it("rejects a broken config (the check is real)", async () => {
     const config = await renderedConfig("dev", stackFileConfig("dev"));

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { verify } from "unixcrypt";
-import { HaproxyOptions, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { HaproxyOptions, HaproxyRoute, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { fakeImageId } from "../harness/fakes";
 import { ProgramRun, runProgram } from "../harness/program";
 import { doConfig, stackFileConfig, localConfig, TYPES } from "../harness/stacks";
@@ -8,19 +8,28 @@ import { doConfig, stackFileConfig, localConfig, TYPES } from "../harness/stacks
 const BASE: HaproxyOptions = {
   routes: [
     {
-      app: "web",
+      name: "web",
       hosts: ["example.com", "www.example.com"],
+      paths: ["/"],
+      stripPrefix: false,
       servers: ["berth-dev-web-1-9f8e7d6", "berth-dev-web-0-a1b2c3d"],
       port: 3000,
       healthPath: "/health",
     },
-    { app: "api-v2", hosts: ["api.example.com"], servers: ["berth-dev-api-v2-0-0c0ffee"], port: 8080, healthPath: "/ready" },
+    { name: "api-v2", hosts: ["api.example.com"], paths: ["/"], stripPrefix: false, servers: ["berth-dev-api-v2-0-0c0ffee"], port: 8080, healthPath: "/ready" },
   ],
   health: { interMs: 500, fall: 2, rise: 2 },
   httpsRedirect: true,
   publicHttpsPort: 443,
   hsts: true,
 };
+
+/** A route on shop.example.com, beside its web process (which claims "/"). */
+function shopRoute(name: string, paths: string[], more: Partial<HaproxyRoute> = {}): HaproxyRoute {
+  return { name, hosts: ["shop.example.com"], paths, stripPrefix: false, servers: [`berth-dev-${name}-0-1234567`], port: 3000, healthPath: "/health", ...more };
+}
+
+const TEAM = { name: "team", passwordHash: "$6$saltsaltsalt$hash" };
 
 /** The lines of one section ("backend app_web", "frontend https", ...), trimmed. */
 function sectionOf(config: string, header: string): string[] {
@@ -135,6 +144,119 @@ describe("Proxy", () => {
     });
   });
 
+  describe("haproxy.cfg with path routes", () => {
+    const routes = [
+      shopRoute("shop", ["/"]),
+      shopRoute("shop-api", ["/api"], { stripPrefix: true }),
+      shopRoute("shop-v2", ["/api/v2"]),
+      shopRoute("shop-docs", ["/docs", "/docs/v1.0"], { stripPrefix: true }),
+    ];
+    const config = renderHaproxyConfig({ ...BASE, routes, httpsRedirect: false });
+    const useBackend = (frontend: string) => sectionOf(config, frontend).filter((l) => l.startsWith("use_backend "));
+
+    it("orders the routing rules by prefix, longest first, so HAProxy's first match is the longest prefix", () => {
+      assert.deepEqual(useBackend("frontend https"), [
+        "use_backend app_shop_docs if { var(txn.host) -m str shop.example.com } { var(txn.path) -m reg ^/docs/v1[.]0(/|$) }",
+        "use_backend app_shop_v2 if { var(txn.host) -m str shop.example.com } { var(txn.path) -m reg ^/api/v2(/|$) }",
+        "use_backend app_shop_docs if { var(txn.host) -m str shop.example.com } { var(txn.path) -m reg ^/docs(/|$) }",
+        "use_backend app_shop_api if { var(txn.host) -m str shop.example.com } { var(txn.path) -m reg ^/api(/|$) }",
+        "use_backend app_shop if { var(txn.host) -m str shop.example.com }",
+      ]);
+    });
+
+    it("routes the same way on plain HTTP", () => {
+      assert.deepEqual(useBackend("frontend http"), useBackend("frontend https"));
+    });
+
+    it("matches whole segments (`^/api(/|$)`, not /apix) and reads a '.' in a prefix as a dot", () => {
+      assert.match(config, /-m reg \^\/api\(\/\|\$\) \}/);
+      assert.match(config, /-m reg \^\/docs\/v1\[\.\]0\(\/\|\$\) \}/);
+    });
+
+    it("captures the path the client sent before any rule can rewrite it", () => {
+      const https = sectionOf(config, "frontend https");
+      const captured = https.indexOf("http-request set-var(txn.path) path");
+      assert.ok(captured >= 0);
+      assert.ok(https.every((l, i) => !/^http-request (set-path|replace-path|set-uri|replace-uri)/.test(l) || i > captured));
+    });
+
+    it("drops any X-Forwarded-Prefix the client sent", () => {
+      for (const frontend of ["frontend http", "frontend https"]) {
+        assert.ok(sectionOf(config, frontend).includes("http-request del-header X-Forwarded-Prefix"), frontend);
+      }
+    });
+
+    it("strips the longest of the route's prefixes the original path matches, once, and names it in X-Forwarded-Prefix", () => {
+      const docs = sectionOf(config, "backend app_shop_docs").filter((l) => /strip_prefix|X-Forwarded-Prefix/.test(l));
+      assert.deepEqual(docs, [
+        "http-request set-var(txn.strip_prefix) str(/docs/v1.0) if { var(txn.path) -m reg ^/docs/v1[.]0(/|$) }",
+        "http-request set-var(txn.strip_prefix) str(/docs) if !{ var(txn.strip_prefix) -m found } { var(txn.path) -m reg ^/docs(/|$) }",
+        "http-request replace-path ^/docs/v1[.]0/?(.*) /\\1 if { var(txn.strip_prefix) -m str /docs/v1.0 }",
+        "http-request replace-path ^/docs/?(.*) /\\1 if { var(txn.strip_prefix) -m str /docs }",
+        "http-request set-header X-Forwarded-Prefix %[var(txn.strip_prefix)] if { var(txn.strip_prefix) -m found }",
+      ]);
+    });
+
+    it("leaves the path of a route that does not strip alone", () => {
+      assert.ok(!sectionOf(config, "backend app_shop_v2").some((l) => /strip_prefix|replace-path|X-Forwarded-Prefix/.test(l)));
+    });
+
+    it("has nothing to strip for a route claiming only /", () => {
+      const root = renderHaproxyConfig({ ...BASE, routes: [shopRoute("shop", ["/"], { stripPrefix: true })] });
+      assert.ok(!sectionOf(root, "backend app_shop").some((l) => /strip_prefix|replace-path|X-Forwarded-Prefix/.test(l)));
+    });
+
+    it("refuses a prefix config should have rejected", () => {
+      for (const bad of ["/api/", "api", "/a b", "/a|b", "/(x)"]) {
+        assert.throws(() => renderHaproxyConfig({ ...BASE, routes: [shopRoute("shop", [bad])] }), /not a path prefix/, bad);
+      }
+      const auth = { realm: "Team", users: [TEAM], paths: ["/x/"] };
+      assert.throws(() => renderHaproxyConfig({ ...BASE, routes: [shopRoute("shop", ["/"], { basicAuth: auth })] }), /not a path prefix/);
+    });
+  });
+
+  describe("haproxy.cfg with basic auth", () => {
+    const render = (paths: string[]) =>
+      sectionOf(renderHaproxyConfig({ ...BASE, routes: [shopRoute("shop", ["/"], { basicAuth: { realm: "Team", users: [TEAM], paths } })] }), "backend app_shop");
+
+    it("asks for the login on every request and always removes Authorization when the paths are [\"/\"], as before paths", () => {
+      const auth = render(["/"]).filter((l) => /auth|Authorization/.test(l));
+      assert.deepEqual(auth, ['http-request auth realm "Team" unless { http_auth(users_shop) }', "http-request del-header Authorization"]);
+    });
+
+    it("asks for the login only under the given prefixes, compared decoded and in lower case", () => {
+      const backend = render(["/downloads", "/Private/v1.0"]);
+      assert.ok(backend.includes("http-request set-var(txn.auth_path) var(txn.path),url_dec,lower"));
+      const acl = backend.find((l) => l.startsWith("acl auth_required "));
+      assert.equal(acl?.split(" ").slice(0, 7).join(" "), "acl auth_required var(txn.auth_path) -m reg ^/private/v1[.]0([/;]|$) ^/downloads([/;]|$)");
+      assert.ok(backend.includes('http-request auth realm "Team" if auth_required !{ http_auth(users_shop) }'));
+    });
+
+    it("also asks for it on a path an app may read as protected: empty or dot segments, or a path that does not decode", () => {
+      const backend = render(["/downloads"]);
+      assert.ok(backend.some((l) => l.startsWith("acl auth_required ") && l.endsWith(" // (^|/)[.][.]?([/;]|$)")));
+      // Set first, replaced only if the path decodes: an undecodable path counts as an empty segment.
+      const placeholder = backend.indexOf("http-request set-var(txn.auth_path) str(//)");
+      assert.ok(placeholder >= 0 && placeholder < backend.indexOf("http-request set-var(txn.auth_path) var(txn.path),url_dec,lower"));
+    });
+
+    it("removes Authorization where the login is required, and elsewhere only when it holds the proxy's credentials", () => {
+      assert.ok(render(["/downloads"]).includes("http-request del-header Authorization if auth_required || { http_auth(users_shop) }"));
+    });
+
+    it("decides on the path the client sent, before the route strips its prefix", () => {
+      const backend = sectionOf(
+        renderHaproxyConfig({
+          ...BASE,
+          routes: [shopRoute("shop-api", ["/api"], { stripPrefix: true, basicAuth: { realm: "Team", users: [TEAM], paths: ["/api/admin"] } })],
+        }),
+        "backend app_shop_api",
+      );
+      assert.ok(backend.indexOf('http-request auth realm "Team" if auth_required !{ http_auth(users_shop_api) }') < backend.findIndex((l) => l.startsWith("http-request replace-path")));
+      assert.match(backend.find((l) => l.startsWith("acl auth_required "))!, /\^\/api\/admin\(/);
+    });
+  });
+
   describe("component", () => {
     let run: ProgramRun;
     const password = "a-very-long-team-password";
@@ -196,6 +318,11 @@ describe("Proxy", () => {
       const docs = sectionOf(config, "backend app_docs");
       assert.ok(docs.includes('http-request auth realm "Restricted" unless { http_auth(users_docs) }'));
       assert.ok(!sectionOf(config, "backend app_web").some((l) => l.includes("http-request auth")));
+    });
+
+    it("names each user's salt after the route, so a web route keeps the salt it had before processes", () => {
+      const salt = run.get("random:index/randomString:RandomString", "proxy-docs-team-salt");
+      assert.equal(salt.inputs.length, 16);
     });
 
     it("uses a self-signed certificate on the local target and no HSTS", async () => {
