@@ -5,7 +5,7 @@ import { loadStackConfig } from "./components/config/load";
 import { Database } from "./components/database";
 import { Dns } from "./components/dns";
 import { DockerHost } from "./components/docker-host";
-import { stackPrefix } from "./components/naming";
+import { processBaseName, stackPrefix } from "./components/naming";
 import { Proxy } from "./components/proxy";
 import { Server } from "./components/server";
 import { Certificate } from "./components/tls";
@@ -15,7 +15,10 @@ const cfg = loadStackConfig();
 const stack = pulumi.getStack();
 const prefix = stackPrefix(stack);
 const labels = { "berth.project": pulumi.getProject(), "berth.stack": stack };
-const allHosts = Object.values(cfg.apps).flatMap((app) => app.hosts);
+const routed = Object.entries(cfg.apps).flatMap(([app, spec]) =>
+  Object.entries(spec.processes).flatMap(([process, p]) => (p.route ? [{ app, process, route: p.route, health: p.health! }] : [])),
+);
+const allHosts = [...new Set(routed.flatMap((r) => r.route.hosts))];
 const registries = cfg.registries.map((r) => ({ ...r, password: cfg.secrets.registries[r.address] }));
 
 /** Where the data volume is mounted on a droplet. */
@@ -84,22 +87,22 @@ const databases = mapValues(
     }),
 );
 
-// 3. Apps: replicas of one image each, wired to their databases and secrets.
+// 3. Apps: one release each (image, env, secrets, databases), run as processes.
 const apps = mapValues(
   cfg.apps,
   (app, name) =>
     new App(name, {
       host,
       image: app.image,
-      replicas: app.replicas,
-      port: app.port,
-      health: app.health,
+      release: app.release,
+      releaseTimeoutSeconds: app.releaseTimeoutSeconds,
+      processes: app.processes,
+      jobs: app.jobs,
       env: app.env,
       secretEnv: cfg.secrets.env[name] ?? {},
       databases: app.databases.map((db) => databases[db]),
       memoryMb: app.memoryMb,
       cpus: app.cpus,
-      destroyGraceSeconds: app.destroyGraceSeconds,
     }),
 );
 
@@ -108,13 +111,15 @@ const certificate = new Certificate("tls", { mode: cfg.tlsMode, hosts: allHosts,
 new Proxy("proxy", {
   host,
   image: cfg.proxyImage,
-  routes: Object.entries(cfg.apps).map(([name, app]) => ({
-    app: name,
-    hosts: app.hosts,
-    servers: apps[name].replicaNames,
-    port: app.port,
-    healthPath: app.health.path,
-    basicAuth: app.basicAuth && { ...app.basicAuth, passwords: cfg.secrets.basicAuth[name] ?? {} },
+  routes: routed.map(({ app, process, route, health }) => ({
+    name: processBaseName(app, process),
+    hosts: route.hosts,
+    paths: route.paths,
+    stripPrefix: route.stripPrefix,
+    servers: apps[app].replicaNames[process],
+    port: route.port,
+    healthPath: health.path!,
+    basicAuth: route.basicAuth && { ...route.basicAuth, passwords: cfg.secrets.basicAuth[app] ?? {} },
   })),
   certificatePem: certificate.pem,
   httpPort: cfg.httpPort,
@@ -130,11 +135,13 @@ const httpsSuffix = cfg.httpsPort === 443 ? "" : `:${cfg.httpsPort}`;
 
 /** The static address DNS points at (digitalocean target). */
 export const reservedIp = server?.ipAddress;
-/** Every app's public URLs. */
-export const appUrls = mapValues(cfg.apps, (app) => app.hosts.map((h) => `https://${h}${httpsSuffix}`));
+/** Every app's public URLs (of its routed processes). */
+export const appUrls = mapValues(cfg.apps, (app) => [
+  ...new Set(Object.values(app.processes).flatMap((p) => p.route?.hosts ?? []).map((h) => `https://${h}${httpsSuffix}`)),
+]);
 /** How to log in to the droplet. */
 export const sshCommand = server ? pulumi.interpolate`ssh root@${server.ipAddress}` : undefined;
-/** Container names of each app's replicas. */
+/** Container names of each app's replicas, by process. */
 export const replicaNames = mapValues(apps, (app) => app.replicaNames);
 /** Database connection strings (secret). */
 export const databaseUrls = pulumi.secret(mapValues(databases, (db) => db.url));

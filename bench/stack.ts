@@ -1,9 +1,9 @@
-// The benchmark's own stack: the example app (3 replicas, Postgres + Redis) on the local engine,
+// The benchmark's own stack: the example app (3 web replicas, a worker, Postgres + Redis) on the local engine,
 // named `bench` and on host ports of its own, so it never collides with the e2e stacks.
 import { Deployment, UpResult } from "../test/e2e/harness/deployment";
 import type { E2eEnvironment } from "../test/e2e/support/environment";
 import { serversInRotation } from "../test/e2e/support/proxy-stats";
-import { exampleApp, exampleStack } from "../test/e2e/support/stack";
+import { EXAMPLE_WORKER, exampleApp, exampleStack } from "../test/e2e/support/stack";
 import { containerIp } from "./docker";
 import { loadFor, sleep } from "./load/rate";
 
@@ -24,7 +24,8 @@ export function benchConfig(web: WebOverrides = {}): Record<string, unknown> {
   // The app's health check as users get it (only the path set), not the e2e tests' 1 s interval:
   // the benchmark measures berth as shipped, and a check every second in every replica costs CPU.
   return exampleStack(
-    { web: exampleApp({ health: { path: "/health" }, ...web }) },
+    // With its worker: POST /items enqueues, and the worker stores each item once.
+    { web: exampleApp({ health: { path: "/health" }, processes: { worker: EXAMPLE_WORKER }, ...web }) },
     { httpPort: PORTS.http, httpsPort: PORTS.https, httpsRedirect: false },
   );
 }

@@ -22,3 +22,19 @@ export function databaseAlias(db: string): string {
 export function dockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
   return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
+
+/** The process an app's top-level hosts, port, replicas and health describe; it rolls last. */
+export const WEB_PROCESS = "web";
+
+/**
+ * Base of the names of a process's replicas (Pulumi resources and containers): the app's name for
+ * its web process, as before processes existed, so existing replicas keep their names.
+ */
+export function processBaseName(app: string, process: string): string {
+  return process === WEB_PROCESS ? app : `${app}-${process}`;
+}
+
+/** Network alias of a routed process: the app's alias for its web process. */
+export function processAlias(app: string, process: string): string {
+  return appAlias(processBaseName(app, process));
+}

@@ -8,7 +8,7 @@ export interface PostCount {
   sent: number;
   /** 2xx answers. */
   ok: number;
-  /** Rows the app inserted for them: one per execution. */
+  /** Rows the app's worker stored for them: one per execution (POST /items enqueues, the worker stores). */
   executions: number;
 }
 
@@ -43,8 +43,26 @@ export function startPosts(url: string, host: string, dbContainer: string): { st
       clearInterval(timer);
       await Promise.all(pending);
       agent.destroy();
-      const rows = await docker("exec", dbContainer, "psql", "-U", "main", "-d", "main", "-tAc", `SELECT count(*) FROM items WHERE name LIKE '${run}-%'`);
-      return { sent, ok, executions: Number(rows.trim()) };
+      const count = async () =>
+        Number((await docker("exec", dbContainer, "psql", "-U", "main", "-d", "main", "-tAc", `SELECT count(*) FROM items WHERE name LIKE '${run}-%'`)).trim());
+      return { sent, ok, executions: await settled(count) };
     },
   };
+}
+
+/** The row count once the worker has drained the queue: at least `ok`, and unchanged for 3 s. */
+async function settled(count: () => Promise<number>): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  let stableSince = Date.now();
+  for (;;) {
+    const rows = await count();
+    if (rows !== last) {
+      last = rows;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 3000 || Date.now() > deadline) {
+      return rows;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

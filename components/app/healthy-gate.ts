@@ -23,3 +23,37 @@ export function renderHealthyGateScript(opts: { container: string; timeoutSecond
     "done",
   ]);
 }
+
+/**
+ * The health gate of a worker without health.command: "healthy" is running, and not restarting,
+ * for `settleSeconds` in a row. A worker that crashes on start (a bad command, a missing module)
+ * exits or restarts within that time and fails the update before the next replica starts.
+ */
+export function renderRunningGateScript(opts: { container: string; settleSeconds: number }): string {
+  return script("Written by berth: fails unless the worker keeps running without a restart.", [
+    `container=${shellQuote(opts.container)}`,
+    "state() { docker inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.StartedAt}}' \"$container\" 2>/dev/null || echo missing; }",
+    "first=$(state)",
+    `i=0`,
+    `while [ "$i" -lt ${opts.settleSeconds} ]; do`,
+    "  now=$(state)",
+    '  case "$now" in',
+    '    "running 0 "*) ;;',
+    "    *)",
+    '      echo "berth: worker $container is not running steadily ($now): its last output:" >&2',
+    '      docker logs --tail 20 "$container" >&2 2>&1 || true',
+    "      exit 1",
+    "      ;;",
+    "  esac",
+    '  if [ "$now" != "$first" ]; then',
+    '    echo "berth: worker $container restarted while starting" >&2',
+    "    exit 1",
+    "  fi",
+    "  sleep 1",
+    "  i=$((i + 1))",
+    "done",
+  ]);
+}
+
+/** Seconds a worker without health.command must run without a restart to count as healthy. */
+export const WORKER_SETTLE_SECONDS = 5;

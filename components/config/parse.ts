@@ -1,8 +1,8 @@
 import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
 import { crossFieldIssues, RuleIssue } from "./rules";
+import { AppConfig, resolveApp } from "./processes";
 import {
-  AppConfig,
   DatabaseConfig,
   DEFAULT_BACKUP_KEEP_DAYS,
   DEFAULT_IMAGES,
@@ -14,7 +14,7 @@ import {
 } from "./schema";
 
 /** The validated stack config with every default resolved. `S` is how secret values are held. */
-export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "databases" | "secrets"> {
+export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "apps" | "databases" | "secrets"> {
   target: Target;
   tlsMode: TlsMode;
   httpPort: number;
@@ -78,6 +78,7 @@ function resolveDefaults(cfg: ParsedStack): StackConfig {
     httpPort: cfg.httpPort ?? targetDefaults.httpPort,
     httpsPort: cfg.httpsPort ?? targetDefaults.httpsPort,
     bindAddress: targetDefaults.bindAddress,
+    apps: Object.fromEntries(Object.entries(cfg.apps).map(([name, app]) => [name, resolveApp(app)])),
     databases,
   };
 }

@@ -1,4 +1,6 @@
-import { ParsedStack, TARGET_DEFAULTS } from "./schema";
+import { processBaseName, WEB_PROCESS } from "../naming";
+import { PROCESS_DEFAULTS, WEB_SHORTHAND_KEYS, writtenProcesses } from "./processes";
+import { ParsedStack, ProcessInput, TARGET_DEFAULTS } from "./schema";
 
 /**
  * Rules that span several keys. Each problem is reported with the key path it concerns and what is
@@ -16,7 +18,8 @@ export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
   return [
     ...targetIssues(cfg),
     ...tlsIssues(cfg),
-    ...hostIssues(cfg),
+    ...processIssues(cfg),
+    ...routeIssues(cfg),
     ...backupIssues(cfg),
     ...databaseReferenceIssues(cfg),
     ...envIssues(cfg),
@@ -78,22 +81,116 @@ function tlsIssues(cfg: ParsedStack): RuleIssue[] {
   return [];
 }
 
-function hostIssues(cfg: ParsedStack): RuleIssue[] {
+/** Where a process's settings are in the stack file: the app itself for the web shorthand. */
+function processPath(cfg: ParsedStack, app: string, process: string): string[] {
+  return process === WEB_PROCESS && cfg.apps[app].hosts !== undefined ? ["apps", app] : ["apps", app, "processes", process];
+}
+
+/** True when `path` is `prefix` or below it, segment by segment ("/" is above everything). */
+export function isUnderPrefix(path: string, prefix: string): boolean {
+  return prefix === "/" || path === prefix || path.startsWith(prefix + "/");
+}
+
+const ROUTED_ONLY = ["paths", "stripPrefix", "port", "basicAuth"] as const;
+
+function processIssues(cfg: ParsedStack): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  for (const [app, spec] of Object.entries(cfg.apps)) {
+    for (const key of WEB_SHORTHAND_KEYS) {
+      if (spec[key] === undefined || key === "hosts") continue;
+      if (spec.hosts === undefined) {
+        issues.push({
+          path: ["apps", app, key],
+          message: "describes the web process, which then needs hosts: add hosts to the app, or move it under processes.<name>",
+        });
+      }
+    }
+    if (spec.hosts !== undefined && spec.processes[WEB_PROCESS] !== undefined) {
+      for (const key of WEB_SHORTHAND_KEYS) {
+        if (spec[key] !== undefined) {
+          issues.push({
+            path: ["apps", app, key],
+            message: `is a setting of the web process, which processes.${WEB_PROCESS} also defines: set it in one place`,
+          });
+        }
+      }
+    }
+    const processes = writtenProcesses(spec);
+    if (Object.keys(processes).length === 0) {
+      issues.push({ path: ["apps", app], message: "must run at least one process: give it hosts (its web process) or processes" });
+    }
+    for (const [name, p] of Object.entries(processes)) {
+      issues.push(...oneProcessIssues(processPath(cfg, app, name), p));
+      const base = processBaseName(app, name);
+      if (name !== WEB_PROCESS && cfg.apps[base] !== undefined) {
+        issues.push({
+          path: ["apps", app, "processes", name],
+          message: `has the same container names as app ${base} (${base}-0, ...): rename the process or the app`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+function oneProcessIssues(at: (string | number)[], p: ProcessInput): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  if (p.hosts === undefined) {
+    const worker = "applies to routed processes only (this process has no hosts, so it is a worker)";
+    for (const key of ROUTED_ONLY) {
+      if (p[key] !== undefined) issues.push({ path: [...at, key], message: worker });
+    }
+    if (p.health?.path !== undefined) issues.push({ path: [...at, "health", "path"], message: worker });
+    else if (p.health !== undefined && p.health.command === undefined) {
+      issues.push({
+        path: [...at, "health"],
+        message: "needs command for a worker (a worker without one is healthy when it runs without restarting for a few seconds)",
+      });
+    }
+    return issues;
+  }
+  const paths = p.paths ?? [...PROCESS_DEFAULTS.paths];
+  paths.forEach((prefix, i) => {
+    if (paths.indexOf(prefix) !== i) issues.push({ path: [...at, "paths", i], message: "must be listed once", got: prefix });
+  });
+  p.basicAuth?.paths.forEach((prefix, i) => {
+    if (!paths.some((claimed) => isUnderPrefix(prefix, claimed))) {
+      issues.push({
+        path: [...at, "basicAuth", "paths", i],
+        message: `must be under one of this process's paths (${paths.join(", ")}): no other request reaches it`,
+        got: prefix,
+      });
+    }
+  });
+  return issues;
+}
+
+/** Each host and path prefix goes to one process, across every app. */
+function routeIssues(cfg: ParsedStack): RuleIssue[] {
   const owner = new Map<string, string>();
   const issues: RuleIssue[] = [];
   for (const [app, spec] of Object.entries(cfg.apps)) {
-    spec.hosts.forEach((host, i) => {
-      const first = owner.get(host);
-      if (first !== undefined) {
-        issues.push({
-          path: ["apps", app, "hosts", i],
-          message: `must be unique across apps (${host} is already a host of app ${first})`,
-          got: host,
+    for (const [name, p] of Object.entries(writtenProcesses(spec))) {
+      if (p.hosts === undefined) continue;
+      const at = processPath(cfg, app, name);
+      const label = at.join(".");
+      const paths = p.paths ?? [...PROCESS_DEFAULTS.paths];
+      p.hosts.forEach((host, i) => {
+        paths.forEach((prefix, j) => {
+          const key = `${host}${prefix === "/" ? "" : prefix}`;
+          const first = owner.get(key);
+          if (first === undefined) {
+            owner.set(key, label);
+          } else if (first !== label) {
+            issues.push({
+              path: p.paths === undefined ? [...at, "hosts", i] : [...at, "paths", j],
+              message: `must not route ${key} again: berth:${first} already does (each host and path prefix goes to one process)`,
+              got: p.paths === undefined ? host : prefix,
+            });
+          }
         });
-      } else {
-        owner.set(host, app);
-      }
-    });
+      });
+    }
   }
   return issues;
 }
@@ -149,6 +246,17 @@ function envIssues(cfg: ParsedStack): RuleIssue[] {
         issues.push({ path: ["apps", app, "env", name], message: "is also in secretEnv; set it in one place only" });
       }
     }
+    // The release and jobs start their containers with the docker CLI, given the app's variables
+    // (components/app/one-off.ts); the CLI would obey DOCKER_HOST and the like itself.
+    if (spec.release !== undefined || Object.keys(spec.jobs).length > 0) {
+      const docker = "must not start with DOCKER_ in an app with a release or jobs (the docker CLI that starts their containers reads DOCKER_* itself)";
+      for (const name of Object.keys(spec.env)) {
+        if (name.startsWith("DOCKER_")) issues.push({ path: ["apps", app, "env", name], message: docker });
+      }
+      spec.secretEnv.forEach((name, i) => {
+        if (name.startsWith("DOCKER_")) issues.push({ path: ["apps", app, "secretEnv", i], message: docker, got: name });
+      });
+    }
     spec.secretEnv.forEach((name, i) => {
       if (injected.has(name)) {
         issues.push({
@@ -174,15 +282,17 @@ function secretIssues(cfg: ParsedStack): RuleIssue[] {
         });
       }
     });
-    spec.basicAuth?.users.forEach((user, i) => {
-      if (cfg.secrets.basicAuth[app]?.[user] === undefined) {
-        issues.push({
-          path: ["apps", app, "basicAuth", "users", i],
-          message: `needs a password: pulumi config set --secret --path 'secrets.basicAuth.${app}.${user}' <password>`,
-          got: user,
-        });
-      }
-    });
+    for (const [name, p] of Object.entries(writtenProcesses(spec))) {
+      p.basicAuth?.users.forEach((user, i) => {
+        if (cfg.secrets.basicAuth[app]?.[user] === undefined) {
+          issues.push({
+            path: [...processPath(cfg, app, name), "basicAuth", "users", i],
+            message: `needs a password: pulumi config set --secret --path 'secrets.basicAuth.${app}.${user}' <password>`,
+            got: user,
+          });
+        }
+      });
+    }
   }
   // A secret nobody uses is almost always a typo in an app or variable name.
   for (const [kind, byApp] of [
@@ -190,14 +300,20 @@ function secretIssues(cfg: ParsedStack): RuleIssue[] {
     ["basicAuth", cfg.secrets.basicAuth],
   ] as const) {
     for (const [app, values] of Object.entries(byApp)) {
-      const used = kind === "env" ? cfg.apps[app]?.secretEnv : cfg.apps[app]?.basicAuth?.users;
+      const spec = cfg.apps[app];
+      const used =
+        spec === undefined
+          ? undefined
+          : kind === "env"
+            ? spec.secretEnv
+            : Object.values(writtenProcesses(spec)).flatMap((p) => p.basicAuth?.users ?? []);
       for (const name of Object.keys(values)) {
         if (!used?.includes(name)) {
-          const listedIn = kind === "env" ? "secretEnv" : "basicAuth.users";
+          const where = kind === "env" ? `berth:apps.${app}.secretEnv` : `the basicAuth.users of one of app ${app}'s processes`;
           issues.push({
             path: ["secrets", kind, app, name],
             message: cfg.apps[app]
-              ? `is not used: add ${name} to berth:apps.${app}.${listedIn} or remove the secret`
+              ? `is not used: add ${name} to ${where} or remove the secret`
               : `belongs to no app (apps: ${Object.keys(cfg.apps).join(", ")})`,
           });
         }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cronProblem } from "../app/schedule";
 import { dockerCpus } from "../docker-host/limits";
 import {
   boolean,
@@ -37,9 +38,35 @@ const envValue = z
   .union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" })
   .transform(String);
 
+const COMMAND_ERROR =
+  "must be a command: a string (run by the image's shell, as in a Procfile) or a non-empty list of arguments (exec form)";
+/** A process's command: a string runs through the image's shell (as in a Procfile), a list in exec form. */
+export const commandSchema = z.union(
+  [
+    z.string({ error: COMMAND_ERROR }).trim().min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }),
+    z
+      .array(z.string({ error: COMMAND_ERROR }).min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }), { error: COMMAND_ERROR })
+      .min(1, { error: COMMAND_ERROR })
+      .max(256, { error: COMMAND_ERROR }),
+  ],
+  { error: COMMAND_ERROR },
+);
+
+/** A path prefix a routed process claims on its hosts: "/" or "/seg[/seg...]", no trailing slash. */
+export const pathPrefix = pattern(
+  /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/,
+  "a path prefix such as /api or /static/img (letters, digits, '.', '_', '~', '-'; no trailing slash)",
+);
+
 export const healthSchema = strictObject({
-  /** HTTP path that answers 2xx/3xx when the replica can serve traffic. */
-  path: pattern(/^\/[^\s]*$/, "an absolute URL path such as /health").default("/health"),
+  /** HTTP path that answers 2xx/3xx when the replica can serve traffic (routed processes; default /health). */
+  path: pattern(/^\/[^\s]*$/, "an absolute URL path such as /health").optional(),
+  /**
+   * Command Docker runs inside the container instead of the built-in HTTP probe (which needs
+   * /bin/sh): a list runs in exec form, so images without a shell can be checked; a string runs
+   * through the image's shell. For a worker, the only way to give it a health check.
+   */
+  command: commandSchema.optional(),
   intervalSeconds: integer(1, 300).default(5),
   timeoutSeconds: integer(1, 60).default(3),
   retries: integer(1, 20).default(3),
@@ -51,27 +78,73 @@ export const basicAuthSchema = strictObject({
     "Restricted",
   ),
   users: z.array(userName, { error: "must be a list of user names" }).min(1, { error: "must name at least one user" }),
+  /** Path prefixes that require the login; the default, ["/"], is every request of the process. */
+  paths: z.array(pathPrefix, { error: "must be a list of path prefixes" }).min(1, { error: "must list at least one path prefix" }).default(["/"]),
+});
+
+const hostList = z.array(hostName, { error: "must be a list of host names" }).min(1, { error: "must list at least one host" });
+const replicaCount = integer(0, MAX_REPLICAS);
+const memoryMb = integer(16, 65536);
+const graceSeconds = integer(0, 3600);
+// The Docker provider reads 0.01–0.09 back as "0.0" or "0.1", and some values such as 10.05 as
+// another number (see dockerCpus): cpus replaces the container, so on every up.
+const cpus = decimal(0.1, 64).refine((value) => Number(dockerCpus(value)) === value, {
+  error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.25, 0.5, 1.5 or 2",
+});
+
+/** One process of an app (a Procfile line): routed when it has hosts, a worker otherwise. */
+export const processSchema = strictObject({
+  /** What to run; without it, the image's own command. */
+  command: commandSchema.optional(),
+  /** Host names the proxy routes to this process. Without hosts, the process is a worker. */
+  hosts: hostList.optional(),
+  /** Path prefixes claimed on those hosts (routed processes); the longest matching prefix wins. */
+  paths: z.array(pathPrefix, { error: "must be a list of path prefixes" }).min(1, { error: "must list at least one path prefix" }).optional(),
+  /** Remove the matched prefix before the request reaches the app (routed processes; default false). */
+  stripPrefix: boolean().optional(),
+  /** Port the process listens on (routed processes; default 3000), also passed as PORT. */
+  port: integer(1, 65535).optional(),
+  replicas: replicaCount.default(1),
+  health: healthSchema.optional(),
+  basicAuth: basicAuthSchema.optional(),
+  memoryMb: memoryMb.optional(),
+  cpus: cpus.optional(),
+  destroyGraceSeconds: graceSeconds.optional(),
+});
+
+/** A job run on a schedule in a one-off container of the app's current release. */
+export const jobSchema = strictObject({
+  /** Cron syntax (5 fields, or @daily-style names), in UTC. */
+  schedule: z.string({ error: "must be a cron schedule such as \"0 3 * * *\" or @daily" }).superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  }),
+  command: commandSchema,
+  /** A run still going after this long is stopped and counted as failed. */
+  timeoutSeconds: integer(1, 86400).default(3600),
+  memoryMb: memoryMb.optional(),
 });
 
 export const appSchema = strictObject({
   image: imageRef,
-  replicas: integer(1, MAX_REPLICAS).default(1),
-  port: integer(1, 65535).default(3000),
-  hosts: z.array(hostName, { error: "must be a list of host names" }).min(1, { error: "must list at least one host" }),
-  health: healthSchema.prefault({}),
+  /** Runs once per release (image, env, secrets or databases), before any new replica starts. */
+  release: commandSchema.optional(),
+  releaseTimeoutSeconds: integer(1, 86400).default(900),
+  // The web process, written as before processes existed: hosts, port, replicas, health, basicAuth.
+  hosts: hostList.optional(),
+  port: integer(1, 65535).optional(),
+  replicas: replicaCount.optional(),
+  health: healthSchema.optional(),
+  basicAuth: basicAuthSchema.optional(),
+  processes: namedMap(resourceName, processSchema).default({}),
+  jobs: namedMap(resourceName, jobSchema).default({}),
   env: z.record(envName, envValue, { error: "must be a map of variable names to values" }).default({}),
   secretEnv: z.array(envName, { error: "must be a list of variable names" }).default([]),
   databases: z.array(resourceName, { error: "must be a list of database names" }).default([]),
-  memoryMb: integer(16, 65536).default(512),
-  // The Docker provider reads 0.01–0.09 back as "0.0" or "0.1", and some values such as 10.05 as
-  // another number (see dockerCpus): cpus replaces the container, so on every up.
-  cpus: decimal(0.1, 64)
-    .refine((cpus) => Number(dockerCpus(cpus)) === cpus, {
-      error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.25, 0.5, 1.5 or 2",
-    })
-    .optional(),
-  destroyGraceSeconds: integer(0, 3600).default(30),
-  basicAuth: basicAuthSchema.optional(),
+  /** Defaults for every process (and the release and jobs); a process may set its own. */
+  memoryMb: memoryMb.default(512),
+  cpus: cpus.optional(),
+  destroyGraceSeconds: graceSeconds.default(30),
 });
 
 export const databaseSchema = strictObject({
@@ -156,9 +229,11 @@ export const stackSchema = strictObject({
 
 export type StackInput = z.input<typeof stackSchema>;
 export type ParsedStack = z.output<typeof stackSchema>;
-export type AppConfig = z.output<typeof appSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
-export type HealthConfig = z.output<typeof healthSchema>;
+export type HealthInput = z.output<typeof healthSchema>;
+export type ProcessInput = z.output<typeof processSchema>;
+export type JobConfig = z.output<typeof jobSchema>;
+export type Command = z.output<typeof commandSchema>;
 export type BasicAuthConfig = z.output<typeof basicAuthSchema>;
 
 /** Defaults that depend on the target. */

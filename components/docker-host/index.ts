@@ -70,6 +70,8 @@ export class DockerHost extends pulumi.ComponentResource {
   private readonly stackLabels: Record<string, string>;
   /** Host directory for the files berth manages. */
   public readonly stateDir: string;
+  /** Whether the host runs systemd, so berth can schedule jobs there (a droplet, not `local`). */
+  public readonly hasSystemd: boolean;
   private readonly images = new Map<string, docker.RemoteImage>();
 
   constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,6 +82,7 @@ export class DockerHost extends pulumi.ComponentResource {
     this.stackLabels = args.labels;
     this.stateDir = args.stateDir;
     this.hostId = args.hostId;
+    this.hasSystemd = args.endpoint.kind === "ssh";
 
     const registryAuth = args.registries?.flatMap((r) =>
       providerRegistryKeys(r.address).map((address) => ({ address, username: r.username, password: pulumi.secret(r.password) })),
@@ -156,6 +159,11 @@ export class DockerHost extends pulumi.ComponentResource {
       this.images.set(reference, image);
     }
     return image.imageId;
+  }
+
+  /** `labels(extra)` as a plain map, for a container berth runs from a host script. */
+  labelMap(extra: Record<string, string> = {}): pulumi.Output<Record<string, string>> {
+    return pulumi.all(this.labels(extra)).apply((list) => Object.fromEntries(list.map((l) => [l.label, l.value])));
   }
 
   /** A path on the Docker host below berth's state directory. */

@@ -4,7 +4,7 @@ import { promisify } from "util";
 import { Deployment } from "./harness/deployment";
 import { E2eEnvironment, e2eEnvironment } from "./support/environment";
 import { eventually, fetchVia } from "./support/http";
-import { exampleApp, exampleStack, ORIGIN } from "./support/stack";
+import { EXAMPLE_WORKER, exampleApp, exampleStack, ORIGIN } from "./support/stack";
 
 const STACK = "e2e-data";
 
@@ -13,7 +13,7 @@ describe("e2e: data survives replacements and a Docker restart", function () {
   this.timeout(300_000);
   let env: E2eEnvironment;
   let deployment: Deployment;
-  const config = exampleStack({ web: exampleApp({ replicas: 2 }) });
+  const config = exampleStack({ web: exampleApp({ replicas: 2, processes: { worker: EXAMPLE_WORKER } }) });
   const written: string[] = [];
 
   before(async function () {
@@ -33,11 +33,13 @@ describe("e2e: data survives replacements and a Docker restart", function () {
   async function addItem(name: string): Promise<void> {
     const reply = await eventually(async () => {
       const r = await fetchVia(ORIGIN, "web.localhost", "/items", { method: "POST", body: JSON.stringify({ name }) });
-      assert.equal(r.status, 201, r.body);
+      assert.equal(r.status, 202, r.body);
       return r;
     }, 60_000, 500);
     assert.equal(JSON.parse(reply.body).name, name);
     written.push(name);
+    // The worker stores it: wait until it has, so each test starts from stored rows.
+    await assertAllRows();
   }
 
   /** Every row written so far is there, and the Redis counter agrees. */
@@ -75,7 +77,7 @@ describe("e2e: data survives replacements and a Docker restart", function () {
     await eventually(
       async () => {
         const states = await stackContainerStates();
-        assert.ok(states.length >= 5, `containers: ${states.join(", ")}`);
+        assert.ok(states.length >= 6, `containers: ${states.join(", ")}`);
         for (const state of states) assert.match(state, / running (healthy|-)$/);
       },
       120_000,

@@ -28,7 +28,7 @@ describe("config", () => {
       assert.equal(cfg.httpPort, 80);
       assert.equal(cfg.httpsPort, 443);
       assert.equal(cfg.proxyImage, "haproxy:3.2");
-      assert.deepEqual(cfg.apps.web.health, { path: "/health", intervalSeconds: 5, timeoutSeconds: 3, retries: 3, startPeriodSeconds: 10 });
+      assert.deepEqual(cfg.apps.web.processes.web.health, { path: "/health", intervalSeconds: 5, timeoutSeconds: 3, retries: 3, startPeriodSeconds: 10 });
       assert.equal(cfg.databases.main.image, "postgres:17");
       assert.equal(cfg.databases.cache.image, "redis:7");
     });
@@ -51,9 +51,9 @@ describe("config", () => {
 
   describe("rejects, naming the key, what is allowed and what was found", () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ["negative replicas", doConfig({ apps: app({ replicas: -2 }) }), /^berth:apps\.web\.replicas must be an integer from 1 to 50 \(got -2\)$/],
-      ["too many replicas", doConfig({ apps: app({ replicas: 51 }) }), /^berth:apps\.web\.replicas must be an integer from 1 to 50 \(got 51\)$/],
-      ["fractional replicas", doConfig({ apps: app({ replicas: 1.5 }) }), /^berth:apps\.web\.replicas must be an integer from 1 to 50 \(got 1\.5\)$/],
+      ["negative replicas", doConfig({ apps: app({ replicas: -2 }) }), /^berth:apps\.web\.replicas must be an integer from 0 to 50 \(got -2\)$/],
+      ["too many replicas", doConfig({ apps: app({ replicas: 51 }) }), /^berth:apps\.web\.replicas must be an integer from 0 to 50 \(got 51\)$/],
+      ["fractional replicas", doConfig({ apps: app({ replicas: 1.5 }) }), /^berth:apps\.web\.replicas must be an integer from 0 to 50 \(got 1\.5\)$/],
       ["a malformed host", doConfig({ apps: app({ hosts: ["bad host!.com"] }) }), /^berth:apps\.web\.hosts\[0\] must be a lowercase host name .* \(got "bad host!\.com"\)$/],
       ["an unknown engine", doConfig({ databases: { main: { engine: "mysql" } }, apps: app({}) }), /^berth:databases\.main\.engine must be one of postgres, redis \(got "mysql"\)$/],
       ["a bad CIDR", doConfig({ sshAllowFrom: ["10.0.0.0/33"] }), /^berth:sshAllowFrom\[0\] must be a CIDR block .* \(got "10\.0\.0\.0\/33"\)$/],
@@ -62,7 +62,7 @@ describe("config", () => {
       ["an unknown target", doConfig({ target: "aws" }), /^berth:target must be one of digitalocean, local \(got "aws"\)$/],
       ["a port out of range", doConfig({ apps: app({ port: 70000 }) }), /^berth:apps\.web\.port must be an integer from 1 to 65535 \(got 70000\)$/],
       ["a health path that is not a path", doConfig({ apps: app({ health: { path: "health" } }) }), /^berth:apps\.web\.health\.path must be an absolute URL path/],
-      ["a misspelt setting", doConfig({ apps: app({ replica: 2 }) }), /^berth:apps\.web has unknown setting 'replica' \(known: image, replicas,/],
+      ["a misspelt setting", doConfig({ apps: app({ replica: 2 }) }), /^berth:apps\.web has unknown setting 'replica' \(known: image, release, releaseTimeoutSeconds, hosts, port, replicas,/],
       ["an unknown top-level key", doConfig({ replicas: 3 }), /^berth: has unknown setting 'replicas'/],
       ["an app name with capitals", doConfig({ apps: { Web: { image: "nginx", hosts: ["a.example.com"] } } }), /^berth:apps\.Web: the name must be a lowercase name/],
       ["no apps at all", doConfig({ apps: {} }), /^berth:apps must define at least one app/],
@@ -96,7 +96,7 @@ describe("config", () => {
           },
           databases: {},
         }),
-        /^berth:apps\.api\.hosts\[1\] must be unique across apps \(app\.example\.com is already a host of app web\) \(got "app\.example\.com"\)$/,
+        /^berth:apps\.api\.hosts\[1\] must not route app\.example\.com again: berth:apps\.web already does \(each host and path prefix goes to one process\) \(got "app\.example\.com"\)$/,
       ],
       ["the digitalocean target without a zone", doConfig({ zoneId: undefined }), /^berth:zoneId is required for the digitalocean target/],
       ["the digitalocean target without SSH keys", doConfig({ sshKeys: [] }), /^berth:sshKeys must list at least one SSH key fingerprint/],
@@ -149,7 +149,7 @@ describe("config", () => {
     }
 
     it("lists every problem at once", () => {
-      const found = problems(doConfig({ sshAllowFrom: ["x"], apps: app({ replicas: 0, port: 0 }) }));
+      const found = problems(doConfig({ sshAllowFrom: ["x"], apps: app({ replicas: -1, port: 0 }) }));
       assert.equal(found.length, 3, found.join("\n"));
     });
 
@@ -182,7 +182,7 @@ describe("config", () => {
       // any other error is printed as "failed with an unhandled exception" with its stack.
       await assert.rejects(runProgram({ stack: "dev", config: doConfig({ apps: app({ replicas: -2 }) }) }), (err: Error) => {
         assert.ok(pulumi.RunError.isInstance(err), `a ${err.constructor.name}, not a RunError`);
-        assert.equal(err.message, "invalid berth config:\n  - berth:apps.web.replicas must be an integer from 1 to 50 (got -2)");
+        assert.equal(err.message, "invalid berth config:\n  - berth:apps.web.replicas must be an integer from 0 to 50 (got -2)");
         return true;
       });
     });

@@ -38,9 +38,10 @@ describe("committed stacks", () => {
       [TYPES.remoteCommand]: 7, // ready, data grow, proxy config, certificate, reload, postgres backup, 1 replica's health gate
     });
     assert.equal(run.get(TYPES.droplet, "berth-dev-droplet").inputs.size, "s-1vcpu-2gb");
-    const names = run.outputs.replicaNames.value as Record<string, string[]>;
-    assert.equal(names.web.length, 1);
-    assert.match(names.web[0], /^berth-dev-web-0-[0-9a-f]{7}$/);
+    const names = run.outputs.replicaNames.value as Record<string, Record<string, string[]>>;
+    assert.deepEqual(Object.keys(names.web), ["web"], "the app's hosts describe its web process");
+    assert.equal(names.web.web.length, 1);
+    assert.match(names.web.web[0], /^berth-dev-web-0-[0-9a-f]{7}$/);
   });
 
   it("prod: a larger droplet, three web replicas, a docs site, origin locked to Cloudflare", async () => {

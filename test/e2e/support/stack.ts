@@ -9,10 +9,18 @@ export const HTTP_ORIGIN = `http://127.0.0.1:${PORTS.http}`;
 /** Health checks that answer within seconds, so tests do not wait on defaults meant for production. */
 export const FAST_HEALTH = { path: "/health", intervalSeconds: 1, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 20 };
 
-/** The example app, as a user would configure it: Postgres + Redis, health on /health. */
+/** The example app's worker process (examples/app/worker.js): it stores what POST /items enqueues. */
+export const EXAMPLE_WORKER = { command: ["node", "worker.js"], replicas: 1 };
+
+/**
+ * The example app, as a user would configure it: its release migrates the schema, the web process
+ * serves on :3000, with Postgres + Redis and health on /health. POSTed items are stored only where
+ * a stack adds the worker (`processes: { worker: EXAMPLE_WORKER }`).
+ */
 export function exampleApp(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     image: APP_IMAGES.v1,
+    release: ["node", "migrate.js"],
     replicas: 3,
     port: 3000,
     hosts: ["web.localhost"],
