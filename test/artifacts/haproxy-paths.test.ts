@@ -1,13 +1,12 @@
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
 import { once } from "events";
-import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { sha512Crypt } from "../../components/proxy/password-hash";
 import { runTool, tempDir } from "../harness/tools";
+import { RunningHaproxy, startHaproxy } from "./haproxy-process";
 
 /**
  * The real HAProxy on the config berth renders for routes that share a host by path prefix, in front
@@ -52,8 +51,6 @@ async function replica(route: string): Promise<http.Server> {
   return server;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -90,8 +87,7 @@ function testConfig(dir: string, ports: { http: number; https: number; stats: nu
 
 describe("HAProxy path routes, prefix stripping and per-path basic auth (real haproxy, real sockets)", () => {
   let ports: { http: number; https: number; stats: number };
-  let proxy: ChildProcess;
-  let output = "";
+  let haproxy: RunningHaproxy | undefined;
   const servers: http.Server[] = [];
 
   /** One GET on a new client connection; `received` is what the app saw, if a request reached it. */
@@ -122,27 +118,11 @@ describe("HAProxy path routes, prefix stripping and per-path basic auth (real ha
       servers.push(server);
     }
     const dir = tempDir("haproxy-paths");
-    const file = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(file, testConfig(dir, ports, replicaPorts));
-    proxy = spawn("haproxy", ["-W", "-db", "-f", file]);
-    proxy.stdout!.on("data", (d) => (output += d));
-    proxy.stderr!.on("data", (d) => (output += d));
-    for (let i = 0; ; i++) {
-      assert.equal(proxy.exitCode, null, `haproxy exited:\n${output}`);
-      const up = await new Promise((resolve) =>
-        http.get({ port: ports.http, host: "127.0.0.1", path: "/.berth/ping", agent: false }, (r) => resolve(r.resume().statusCode === 200)).on("error", () => resolve(false)),
-      );
-      if (up) break;
-      assert.ok(i < 100, `haproxy did not start:\n${output}`);
-      await sleep(50);
-    }
+    haproxy = await startHaproxy(dir, testConfig(dir, ports, replicaPorts), ports.http);
   });
 
   after(async () => {
-    if (proxy && proxy.exitCode === null) {
-      proxy.kill("SIGTERM");
-      await once(proxy, "exit");
-    }
+    await haproxy?.stop();
     for (const server of servers) {
       server.closeAllConnections();
       server.close();

@@ -2,12 +2,12 @@ import { strict as assert } from "assert";
 import { ChildProcess, spawn } from "child_process";
 import { randomUUID } from "crypto";
 import { once } from "events";
-import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { PROXY_PATHS, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { runTool, tempDir } from "../harness/tools";
+import { RunningHaproxy, startHaproxy } from "./haproxy-process";
 
 /**
  * The real HAProxy on the config berth renders, in front of small Node servers that count how often
@@ -125,8 +125,7 @@ function testConfig(dir: string, ports: Record<"http" | "https" | "stats" | "app
 
 describe("HAProxy retries and passive health (real haproxy, real sockets)", () => {
   let ports: Parameters<typeof testConfig>[1];
-  let proxy: ChildProcess;
-  let output = "";
+  let haproxy: RunningHaproxy | undefined;
   const servers: http.Server[] = [];
   let frozen: Awaited<ReturnType<typeof frozenReplica>>;
 
@@ -170,27 +169,11 @@ describe("HAProxy retries and passive health (real haproxy, real sockets)", () =
     frozen = await frozenReplica(OTHER, ports.frozen);
 
     const dir = tempDir("haproxy-retries");
-    const file = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(file, testConfig(dir, ports));
-    proxy = spawn("haproxy", ["-W", "-db", "-f", file]);
-    proxy.stdout!.on("data", (d) => (output += d));
-    proxy.stderr!.on("data", (d) => (output += d));
-    for (let i = 0; ; i++) {
-      assert.equal(proxy.exitCode, null, `haproxy exited:\n${output}`);
-      const up = await new Promise((resolve) =>
-        http.get({ port: ports.http, host: "127.0.0.1", path: "/.berth/ping", agent: false }, (r) => resolve(r.resume().statusCode === 200)).on("error", () => resolve(false)),
-      );
-      if (up) break;
-      assert.ok(i < 100, `haproxy did not start:\n${output}`);
-      await sleep(50);
-    }
+    haproxy = await startHaproxy(dir, testConfig(dir, ports), ports.http);
   });
 
   after(async () => {
-    if (proxy && proxy.exitCode === null) {
-      proxy.kill("SIGTERM");
-      await once(proxy, "exit");
-    }
+    await haproxy?.stop();
     frozen?.queued.forEach((s) => s.destroy());
     frozen?.child.kill("SIGKILL");
     for (const server of servers) {
@@ -244,7 +227,7 @@ describe("HAProxy retries and passive health (real haproxy, real sockets)", () =
     for (const { status } of [await send("ejected", "GET", "/"), await send("ejected", "GET", "/")]) assert.equal(status, 200);
     const stat = await serverStat("app_ejected", OTHER);
     assert.equal(stat.wredis, "1", "one request was taken from the dead replica to the other");
-    assert.match(stat.status, /^DOWN/, `${OTHER} should be DOWN after its failed connection:\n${output}`);
+    assert.match(stat.status, /^DOWN/, `${OTHER} should be DOWN after its failed connection:\n${haproxy!.output()}`);
     assert.equal(stat.check_status, "HANA", "marked down by watching real traffic (health analysis), not by an active check");
   });
 
