@@ -23,7 +23,7 @@ export interface StandInImages {
 
 const IMAGES_DIR = path.join(__dirname, "images");
 const APP_SOURCE_DIR = path.resolve(__dirname, "../../examples/app");
-const APP_SOURCE_FILES = ["server.js", "package.json", "package-lock.json"];
+const APP_SOURCE_FILES = ["common.js", "server.js", "worker.js", "migrate.js", "job.js", "package.json", "package-lock.json"];
 
 const SUITE = "bookworm"; // from debootstrap's default mirror
 /** Everything every stand-in needs, in one base (they share its layers on disk). */

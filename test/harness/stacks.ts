@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { ConfigError, parseStackConfig } from "../../components/config/parse";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -59,3 +60,14 @@ export const TYPES = {
   localCommand: "command:local:Command",
   randomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
+
+/** The problems a config produces, or [] when it is valid. */
+export function configProblems(raw: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(raw);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}

@@ -1,17 +1,8 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseStackConfig } from "../../components/config/parse";
-import { doConfig } from "../harness/stacks";
+import { parseStackConfig } from "../../components/config/parse";
+import { configProblems, doConfig } from "../harness/stacks";
 
-/** The problems a config produces, or [] when it is valid. */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
+const problems = configProblems;
 
 /** A stack whose only app is `shop`, with these settings. */
 function shop(settings: Record<string, unknown>, extra: Record<string, unknown> = {}) {

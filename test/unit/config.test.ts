@@ -2,18 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { strict as assert } from "assert";
 import { ConfigError, parseStackConfig } from "../../components/config/parse";
 import { runProgram } from "../harness/program";
-import { doConfig, localConfig } from "../harness/stacks";
+import { configProblems, doConfig, localConfig } from "../harness/stacks";
 
-/** The problems a config produces, or [] when it is valid. */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
+const problems = configProblems;
 
 function app(overrides: Record<string, unknown>) {
   return { web: { image: "ghcr.io/acme/web:1.0.0", hosts: ["app.example.com"], ...overrides } };
