@@ -3,120 +3,52 @@
 // Plain Node (18+), no framework. See README.md for endpoints, environment and shutdown behaviour.
 
 const http = require('http');
-const os = require('os');
-const { Pool } = require('pg');
-const { createClient } = require('redis');
+const { randomUUID } = require('crypto');
+const {
+  APP_VERSION,
+  REPLICA_ID,
+  KEYS,
+  createPool,
+  createRedis,
+  errorText,
+  intFromEnv,
+  log,
+  sleep,
+  withTimeout,
+} = require('./common');
 
 const PORT = intFromEnv('PORT', 3000);
-const APP_VERSION = process.env.APP_VERSION || 'dev';
-const REPLICA_ID = process.env.REPLICA_ID || os.hostname();
 const HEALTH_ALWAYS_FAIL = process.env.HEALTH_ALWAYS_FAIL === '1';
 const SHUTDOWN_LINGER_MS = intFromEnv('SHUTDOWN_LINGER_MS', 2000);
-const DATABASE_URL = process.env.DATABASE_URL || '';
-const REDIS_URL = process.env.REDIS_URL || '';
 
 const CHECK_TIMEOUT_MS = 1000; // /health: each dependency must answer within this
 const QUERY_TIMEOUT_MS = 5000; // other requests
-const SCHEMA_RETRY_MS = 1000;
-const SCHEMA_LOCK_KEY = 727465; // pg_advisory_xact_lock key: serialises schema creation across replicas
 const MAX_BODY_BYTES = 64 * 1024;
 
-function intFromEnv(name, fallback) {
-  const n = Number.parseInt(process.env[name] || '', 10);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-function log(message) {
-  process.stdout.write(`${new Date().toISOString()} [${REPLICA_ID}] ${message}\n`);
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// Rejects after ms; the underlying operation is left to finish or fail on its own.
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 // ---- Dependencies. Neither connects eagerly in a way that can crash the process. ----
+// The schema is not created here: the release command (migrate.js) does that, before any replica starts.
 
-// pg.Pool is lazy: it connects on the first query, so a database that is not up yet only fails queries.
-const pool = DATABASE_URL
-  ? new Pool({
-      connectionString: DATABASE_URL,
-      max: 10,
-      connectionTimeoutMillis: CHECK_TIMEOUT_MS,
-      idleTimeoutMillis: 30000,
-      query_timeout: QUERY_TIMEOUT_MS,
-    })
-  : null;
-// An idle client whose server went away emits 'error' on the pool; unhandled, that would kill the process.
-if (pool) pool.on('error', () => {});
-
-// node-redis keeps retrying (reconnectStrategy) both the first connection and after a lost one.
-// disableOfflineQueue: commands fail at once while disconnected instead of piling up.
-const redis = REDIS_URL
-  ? createClient({
-      url: REDIS_URL,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: CHECK_TIMEOUT_MS,
-        reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000),
-      },
-    })
-  : null;
+const pool = createPool({ max: 10, connectTimeoutMs: CHECK_TIMEOUT_MS, queryTimeoutMs: QUERY_TIMEOUT_MS });
 let redisError = ''; // the last connection error, for /health while disconnected
-if (redis) {
-  // Reported through /health; an unhandled 'error' event would kill the process.
-  redis.on('error', (err) => (redisError = errorText(err)));
-  redis.on('ready', () => (redisError = ''));
-  redis.connect().catch(() => {});
-}
+const redis = createRedis({
+  connectTimeoutMs: CHECK_TIMEOUT_MS,
+  onError: (err) => (redisError = errorText(err)),
+  onReady: () => (redisError = ''),
+});
 
-let schemaReady = false;
 let shuttingDown = false;
 
-// Several replicas start at once: the advisory lock makes them create the table one after another.
-async function createSchema() {
-  const client = await pool.connect();
-  let broken;
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS items (
-      id serial PRIMARY KEY,
-      name text NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    await client.query('COMMIT');
-  } catch (err) {
-    broken = err;
-    throw err;
-  } finally {
-    client.release(broken); // a client that failed mid-transaction is discarded, not reused
-  }
-}
+class SchemaMissing extends Error {}
 
-async function ensureSchema() {
-  while (pool && !schemaReady && !shuttingDown) {
-    try {
-      await createSchema();
-      schemaReady = true;
-    } catch {
-      await sleep(SCHEMA_RETRY_MS);
-    }
-  }
-}
-
+// Postgres answers and the release has migrated it (a replica without the items table takes no traffic).
 async function checkPostgres() {
   if (!pool) throw new Error('DATABASE_URL is not set');
-  await withTimeout(pool.query('SELECT 1'), CHECK_TIMEOUT_MS, 'postgres');
-  if (!schemaReady) throw new Error('schema not created yet');
+  const { rows } = await withTimeout(
+    pool.query("SELECT to_regclass('items') IS NOT NULL AS migrated"),
+    CHECK_TIMEOUT_MS,
+    'postgres',
+  );
+  if (!rows[0].migrated) throw new SchemaMissing('table items does not exist: the release (node migrate.js) has not run');
 }
 
 async function checkRedis() {
@@ -124,10 +56,6 @@ async function checkRedis() {
   if (!redis.isReady) throw new Error(`not connected${redisError ? `: ${redisError}` : ''}`);
   const reply = await withTimeout(redis.ping(), CHECK_TIMEOUT_MS, 'redis');
   if (reply !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
-}
-
-function errorText(err) {
-  return (err && err.message) || String(err);
 }
 
 // ---- HTTP ----
@@ -170,11 +98,8 @@ function readJson(req) {
   });
 }
 
-function requireDatabases() {
-  if (!pool) throw new HttpError(503, 'DATABASE_URL is not set');
+function requireRedis() {
   if (!redis) throw new HttpError(503, 'REDIS_URL is not set');
-  if (!schemaReady) throw new HttpError(503, 'schema not created yet');
-  // Fail before writing to Postgres when Redis is known to be down (the counter would miss a row).
   if (!redis.isReady) throw new HttpError(503, 'redis is not connected');
 }
 
@@ -183,31 +108,34 @@ async function health(res) {
   if (shuttingDown) return send(res, 503, { ok: false, failed: { app: 'shutting down' } });
   const [pg, rd] = await Promise.allSettled([checkPostgres(), checkRedis()]);
   const failed = {};
-  if (pg.status === 'rejected') failed.postgres = errorText(pg.reason);
+  if (pg.status === 'rejected') failed[pg.reason instanceof SchemaMissing ? 'schema' : 'postgres'] = errorText(pg.reason);
   if (rd.status === 'rejected') failed.redis = errorText(rd.reason);
   if (Object.keys(failed).length > 0) return send(res, 503, { ok: false, failed });
   return send(res, 200, { ok: true });
 }
 
+// Queues the item for the worker, which stores it: 202, not 201.
 async function createItem(req, res) {
   const body = await readJson(req);
   const name = body && typeof body === 'object' ? body.name : undefined;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new HttpError(400, 'body must be {"name": "<non-empty string>"}');
   }
-  requireDatabases();
-  const { rows } = await pool.query('INSERT INTO items (name) VALUES ($1) RETURNING id, name', [name]);
-  const count = await withTimeout(redis.incr('items:created'), QUERY_TIMEOUT_MS, 'redis');
-  send(res, 201, { id: rows[0].id, name: rows[0].name, count });
+  requireRedis();
+  const id = randomUUID();
+  await withTimeout(redis.lPush(KEYS.queue, JSON.stringify({ id, name })), QUERY_TIMEOUT_MS, 'redis');
+  send(res, 202, { id, name, queued: true });
 }
 
 async function listItems(res) {
-  requireDatabases();
-  const [{ rows }, counter] = await Promise.all([
-    pool.query('SELECT id, name, created_at FROM items ORDER BY id'),
-    withTimeout(redis.get('items:created'), QUERY_TIMEOUT_MS, 'redis'),
+  if (!pool) throw new HttpError(503, 'DATABASE_URL is not set');
+  requireRedis();
+  const [{ rows }, counter, queued] = await Promise.all([
+    pool.query('SELECT id, name, stored_by, created_at FROM items ORDER BY created_at, id'),
+    withTimeout(redis.get(KEYS.counter), QUERY_TIMEOUT_MS, 'redis'),
+    withTimeout(redis.lLen(KEYS.queue), QUERY_TIMEOUT_MS, 'redis'),
   ]);
-  send(res, 200, { items: rows, count: Number(counter || 0) });
+  send(res, 200, { items: rows, count: Number(counter || 0), queued });
 }
 
 async function route(req, res) {
@@ -238,7 +166,6 @@ server.headersTimeout = 66000;
 
 server.listen(PORT, () => {
   log(`berth-example-app ${APP_VERSION} listening on :${PORT} (pid ${process.pid})`);
-  ensureSchema();
 });
 
 // ---- Graceful shutdown ----
