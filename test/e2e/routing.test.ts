@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { Deployment } from "./harness/deployment";
 import { E2eEnvironment, e2eEnvironment } from "./support/environment";
 import { eventually, fetchVia } from "./support/http";
-import { exampleApp, exampleStack, HTTP_ORIGIN, ORIGIN } from "./support/stack";
+import { EXAMPLE_WORKER, exampleApp, exampleStack, HTTP_ORIGIN, ORIGIN } from "./support/stack";
 
 const ADMIN_PASSWORD = "correct-horse-battery";
 
@@ -19,7 +19,7 @@ describe("e2e: routing, static sites and basic auth", function () {
     await deployment.up(
       exampleStack(
         {
-          web: exampleApp({ replicas: 3 }),
+          web: exampleApp({ replicas: 3, processes: { worker: EXAMPLE_WORKER } }),
           docs: { image: "nginx:1.27", replicas: 2, port: 80, hosts: ["docs.localhost"], health: { path: "/", intervalSeconds: 1 } },
           admin: exampleApp({ replicas: 1, hosts: ["admin.localhost"], basicAuth: { realm: "Admin", users: ["ops"] } }),
         },
@@ -78,12 +78,14 @@ describe("e2e: routing, static sites and basic auth", function () {
     assert.equal(JSON.parse(authorized.body).version, "v1");
   });
 
-  it("stores items in Postgres and counts them in Redis", async () => {
+  it("queues an item in Redis, which the worker stores in Postgres and counts", async () => {
     const created = await fetchVia(ORIGIN, "web.localhost", "/items", { method: "POST", body: JSON.stringify({ name: "first" }) });
-    assert.equal(created.status, 201, created.body);
-    const list = JSON.parse((await fetchVia(ORIGIN, "web.localhost", "/items")).body);
-    assert.deepEqual(list.items.map((i: { name: string }) => i.name), ["first"]);
-    assert.equal(list.count, 1);
+    assert.equal(created.status, 202, created.body);
+    await eventually(async () => {
+      const list = JSON.parse((await fetchVia(ORIGIN, "web.localhost", "/items")).body);
+      assert.deepEqual(list.items.map((i: { name: string }) => i.name), ["first"]);
+      assert.equal(list.count, 1);
+    }, 30_000, 250);
   });
 });
 
