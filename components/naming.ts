@@ -38,3 +38,16 @@ export function processBaseName(app: string, process: string): string {
 export function processAlias(app: string, process: string): string {
   return appAlias(processBaseName(app, process));
 }
+
+/** Container (and host command) name of an app's release phase. */
+export function releaseName(prefix: string, app: string): string {
+  return `${prefix}-${app}-release`;
+}
+
+/**
+ * systemd unit and one-off container name of a job. `_` never occurs in stack, app or job names, so
+ * the units of app `shop` never share a prefix with those of an app `shop-x`.
+ */
+export function jobUnitName(prefix: string, app: string, job: string): string {
+  return `${prefix}-${app}_job-${job}`;
+}

@@ -20,7 +20,7 @@ const UNIT_DIR = "/etc/systemd/system";
 const STOP_MARGIN_SECONDS = 60;
 
 export interface JobUnitSpec {
-  /** Unit name without suffix, e.g. berth-prod-shop-job-nightly-report. */
+  /** Unit name without suffix, e.g. berth-prod-shop_job-nightly-report (naming.ts, jobUnitName). */
   unit: string;
   /** Description= of the service (the timer's says it schedules it). */
   description: string;
@@ -109,7 +109,7 @@ export function renderOnFailureScript(): string {
 }
 
 export interface InstallJobsOptions {
-  /** Prefix every unit of this app's jobs starts with, e.g. berth-prod-shop-job-. */
+  /** Prefix every unit of this app's jobs starts with, e.g. berth-prod-shop_job-. */
   unitPrefix: string;
   /** Host directory of the app's job runners and their env file, e.g. /var/lib/berth/jobs/shop. */
   jobsDir: string;

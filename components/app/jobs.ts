@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { JobConfig } from "../config/schema";
 import type { DockerHost } from "../docker-host";
+import { jobUnitName } from "../naming";
 import { containerCommand } from "./command";
 import { envFile, envNames, ReleaseEnvironment } from "./environment";
 import { renderInstallJobsScript, renderUninstallJobsScript } from "./job-units";
@@ -15,11 +16,6 @@ export interface JobsArgs {
   environment: ReleaseEnvironment;
   /** The jobs move to a new release only once every process runs it. */
   dependsOn: pulumi.Resource[];
-}
-
-/** systemd unit (and one-off container) name of a job; `_` never occurs in stack, app or job names. */
-export function jobUnitName(prefix: string, app: string, job: string): string {
-  return `${prefix}-${app}_job-${job}`;
 }
 
 /**

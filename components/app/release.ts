@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Command } from "../config/schema";
 import type { DockerHost } from "../docker-host";
 import { dockerCpus } from "../docker-host/limits";
+import { releaseName } from "../naming";
 import { containerCommand } from "./command";
 import { envFile, envNames, ReleaseEnvironment } from "./environment";
 import { renderOneOffScript } from "./one-off";
@@ -35,7 +36,7 @@ export interface ReleaseArgs {
  * successful run's inputs, so the next `pulumi up` runs it again; a successful run is not repeated.
  */
 export function releasePhase(app: string, host: DockerHost, args: ReleaseArgs, parent: pulumi.Resource) {
-  const name = `${host.namePrefix}-${app}-release`;
+  const name = releaseName(host.namePrefix, app);
   const create = pulumi
     .all([args.image, pulumi.all(args.networks), host.labelMap({ "berth.role": "release", "berth.app": app })])
     .apply(([image, networks, labels]) =>

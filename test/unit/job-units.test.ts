@@ -15,7 +15,7 @@ import {
 } from "../../components/app/job-units";
 import { tempDir } from "../harness/tools";
 
-const PREFIX = "berth-prod-shop-job-";
+const PREFIX = "berth-prod-shop_job-";
 const JOBS_DIR = "/var/lib/berth/jobs/shop";
 
 function spec(name: string, jobsDir = JOBS_DIR, overrides: Partial<JobUnitSpec> = {}): JobUnitSpec {
@@ -48,14 +48,14 @@ describe("Scheduled jobs (systemd units)", () => {
 
     it("reports a failure through the on-failure template and logs under the unit's name", () => {
       assert.match(service, /^OnFailure=berth-on-failure@%N\.service$/m);
-      assert.match(service, /^SyslogIdentifier=berth-prod-shop-job-nightly-report$/m);
+      assert.match(service, /^SyslogIdentifier=berth-prod-shop_job-nightly-report$/m);
     });
 
     it("fires the timer on every OnCalendar value, catching up missed runs, to the second", () => {
       assert.deepEqual(timer.match(/^OnCalendar=.*$/gm), ["OnCalendar=Mon *-*-* 00:00:00 UTC", "OnCalendar=*-*-01,15 00:00:00 UTC"]);
       assert.match(timer, /^Persistent=true$/m);
       assert.match(timer, /^AccuracySec=1s$/m);
-      assert.match(timer, /^Unit=berth-prod-shop-job-nightly-report\.service$/m);
+      assert.match(timer, /^Unit=berth-prod-shop_job-nightly-report\.service$/m);
       assert.match(timer, /^\[Install\]\nWantedBy=timers\.target$/m);
     });
 
@@ -86,7 +86,7 @@ describe("Scheduled jobs (systemd units)", () => {
       const run = () => {
         const file = path.join(dir, "on-failure");
         fs.writeFileSync(file, renderOnFailureScript().replace(ON_FAILURE_HOOKS_DIR, hooks));
-        return spawnSync("sh", [file, "berth-prod-shop-job-nightly"], { encoding: "utf8", env: { PATH: `${dir}/bin:${process.env.PATH}` } });
+        return spawnSync("sh", [file, "berth-prod-shop_job-nightly"], { encoding: "utf8", env: { PATH: `${dir}/bin:${process.env.PATH}` } });
       };
       const hook = (name: string, body: string, mode = 0o755) => fs.writeFileSync(path.join(hooks, name), `#!/bin/sh\n${body}\n`, { mode });
       const logged = () => fs.readFileSync(path.join(dir, "logged"), "utf8");
@@ -102,7 +102,7 @@ describe("Scheduled jobs (systemd units)", () => {
 
       it("logs that the unit failed, tagged berth", () => {
         assert.equal(run().status, 0);
-        assert.equal(logged(), "-t berth berth: berth-prod-shop-job-nightly failed\n");
+        assert.equal(logged(), "-t berth berth: berth-prod-shop_job-nightly failed\n");
       });
 
       it("runs every hook in name order with the unit's name, even after one fails, then fails", () => {
@@ -111,8 +111,8 @@ describe("Scheduled jobs (systemd units)", () => {
         hook("30-last", `echo "last $1" >> '${dir}/ran'`);
         const result = run();
         assert.equal(result.status, 1);
-        assert.equal(fs.readFileSync(path.join(dir, "ran"), "utf8"), "first berth-prod-shop-job-nightly\nlast berth-prod-shop-job-nightly\n");
-        assert.match(logged(), /on-failure hook .*20-broken failed for berth-prod-shop-job-nightly/);
+        assert.equal(fs.readFileSync(path.join(dir, "ran"), "utf8"), "first berth-prod-shop_job-nightly\nlast berth-prod-shop_job-nightly\n");
+        assert.match(logged(), /on-failure hook .*20-broken failed for berth-prod-shop_job-nightly/);
       });
 
       it("skips files that are not executable or are named like backups, as run-parts does", () => {
@@ -137,11 +137,11 @@ describe("Scheduled jobs (systemd units)", () => {
 
     it("writes each runner, its units and the on-failure hook, then enables each timer", () => {
       assert.match(text, /^write_file "\$jobs_dir"\/'nightly\.sh' 0700 <<'BERTH_EOF'\n#!\/bin\/sh\necho run nightly\nBERTH_EOF$/m);
-      assert.match(text, /^write_file \/etc\/systemd\/system\/'berth-prod-shop-job-nightly\.service' 0644 <</m);
-      assert.match(text, /^write_file \/etc\/systemd\/system\/'berth-prod-shop-job-hourly\.timer' 0644 <</m);
+      assert.match(text, /^write_file \/etc\/systemd\/system\/'berth-prod-shop_job-nightly\.service' 0644 <</m);
+      assert.match(text, /^write_file \/etc\/systemd\/system\/'berth-prod-shop_job-hourly\.timer' 0644 <</m);
       assert.match(text, /^write_file \/usr\/local\/sbin\/berth-on-failure 0755 <</m);
       assert.match(text, /^write_file \/etc\/systemd\/system\/berth-on-failure@\.service 0644 <</m);
-      assert.match(text, /^systemctl daemon-reload\nsystemctl enable --now 'berth-prod-shop-job-nightly\.timer'\nsystemctl enable --now 'berth-prod-shop-job-hourly\.timer'\n$/m);
+      assert.match(text, /^systemctl daemon-reload\nsystemctl enable --now 'berth-prod-shop_job-nightly\.timer'\nsystemctl enable --now 'berth-prod-shop_job-hourly\.timer'\n$/m);
     });
 
     it("without scheduling, writes the env file and runners only", () => {
@@ -160,7 +160,7 @@ describe("Scheduled jobs (systemd units)", () => {
       const base = { unitPrefix: PREFIX, jobsDir: JOBS_DIR, schedule: true };
       assert.throws(
         () => renderInstallJobsScript({ ...base, jobs: [{ ...job("a"), unit: { ...spec("a"), unit: "other-a" } }] }),
-        /other-a does not start with berth-prod-shop-job-/,
+        /other-a does not start with berth-prod-shop_job-/,
       );
       assert.throws(
         () => renderInstallJobsScript({ ...base, jobs: [{ ...job("a"), unit: { ...spec("a"), runScriptPath: "/tmp/a.sh" } }] }),
@@ -280,7 +280,7 @@ describe("Scheduled jobs (systemd units)", () => {
       assert.ok(systemctl().includes(`disable --now ${PREFIX}nightly.timer`));
       assert.deepEqual(fs.readdirSync(unitDir()), [ON_FAILURE_UNIT], "the shared hook stays for other apps");
       assert.ok(!fs.existsSync(jobsDir));
-      assert.match(result.stdout, /^berth: removed jobs: berth-prod-shop-job-hourly berth-prod-shop-job-nightly$/m);
+      assert.match(result.stdout, /^berth: removed jobs: berth-prod-shop_job-hourly berth-prod-shop_job-nightly$/m);
     });
 
     it("without scheduling, writes the runners, removes unlisted ones and never calls systemctl", () => {
