@@ -178,8 +178,9 @@ export class DockerHost extends pulumi.ComponentResource {
       ...opts,
       dependsOn: [...this.ready, ...toArray(opts.dependsOn)],
       // A replacement must not run the old command's delete after the new one's create on the
-      // same host, or it would undo what the new one just did.
-      deleteBeforeReplace: args.delete !== undefined || opts.deleteBeforeReplace,
+      // same host, or it would undo what the new one just did. Without a delete, create-before-
+      // delete, stated (pulumi-command has no default of its own: provider-model.ts, localCommand).
+      deleteBeforeReplace: args.delete !== undefined || (opts.deleteBeforeReplace ?? false),
     };
     const common = {
       create: args.create,

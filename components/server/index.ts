@@ -153,7 +153,8 @@ export class Server extends pulumi.ComponentResource {
         // Wait again whenever the droplet behind the IP is a new one.
         triggers: [this.droplet.id],
       },
-      { ...child, dependsOn: [ipAssignment, volumeAttachment, this.firewall] },
+      // A check with no delete: the new one may run before the old one leaves state.
+      { ...child, dependsOn: [ipAssignment, volumeAttachment, this.firewall], deleteBeforeReplace: false },
     );
 
     // Growing `volumeSizeGb` resizes the block device in place; the filesystem follows here.

@@ -72,6 +72,15 @@ describe("committed stacks", () => {
     }
   });
 
+  it("every host command states its replacement order", async () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const run = await runProgram({ stack, config: stackFileConfig(stack) });
+      for (const c of [...run.ofType(TYPES.remoteCommand), ...run.ofType(TYPES.localCommand)]) {
+        assert.notEqual(c.deleteBeforeReplace, undefined, `${stack}: ${c.name}`);
+      }
+    }
+  });
+
   it("local: the same Docker-level components on the local engine, no cloud resources", async () => {
     const run = await runProgram({ stack: "local", config: stackFileConfig("local") });
     const cloud = run.resources.filter((r) => /^(digitalocean|cloudflare):/.test(r.type) || r.type === TYPES.remoteCommand);
