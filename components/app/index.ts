@@ -67,7 +67,8 @@ export function rolloutOrder(processes: Record<string, ProcessConfig>): string[]
  *   4. the scheduled jobs move to the new image;
  *   5. at the end of the update, Pulumi deletes the old containers: SIGTERM, then the grace period.
  * A change to `replicas` alone adds or removes replicas (and reloads the proxy): no release runs.
- * test/unit/app.test.ts and test/e2e/rollouts.test.ts pin this order.
+ * test/unit/app-processes.test.ts (release first, rolloutOrder, jobs last), test/e2e/app-model.test.ts
+ * (the release finishes before any replica starts) and test/e2e/rollouts.test.ts (2 to 5) pin this order.
  */
 export class App extends pulumi.ComponentResource {
   /** Each process's replica containers, in replica order. */
