@@ -7,6 +7,7 @@ import { docker } from "./docker";
 import { PlannedStep, planStep, replacedDependents } from "./engine-model";
 import { container as containerModel } from "./provider-model";
 import { resourceHandlers } from "./resources";
+import { removeNetwork } from "./resources/network";
 import { ResourceHandler, StoredResource } from "./resources/types";
 
 /** One step the harness took, in the order it took them. */
@@ -312,7 +313,7 @@ export class Deployment {
     const containers = await docker.listContainers({ all: true, filters });
     await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
     const networks = await docker.listNetworks({ filters });
-    await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+    await Promise.all(networks.map((n) => removeNetwork(n.Id, { forceDisconnect: true })));
     const { Volumes } = await docker.listVolumes({ filters });
     await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove()));
     await rm(path.resolve(".berth", this.stack), { recursive: true, force: true });
@@ -331,3 +332,4 @@ export class Deployment {
     await this.handler(r.type, r.name).delete(r);
   }
 }
+

@@ -6,6 +6,7 @@ import { planStep } from "./engine-model";
 import { container as containerModel } from "./provider-model";
 import { localCommandHandler } from "./resources/command";
 import { containerHandler, readContainer, WAIT_WITHOUT_HEALTHCHECK } from "./resources/container";
+import { removeNetwork } from "./resources/network";
 import type { StoredResource } from "./resources/types";
 
 /** The harness itself: it must never pass for something it did not do. */
@@ -78,6 +79,15 @@ describe("e2e harness: workers on the engine", function () {
 
   after(async () => {
     await Promise.all(created.map((id) => docker.getContainer(id).remove({ force: true }).catch(() => {})));
+  });
+
+  it("sweeps a network a running container is still attached to, by disconnecting it first", async () => {
+    const network = await docker.createNetwork({ Name: `berth-harness-sweep-${process.pid}` });
+    const attached = await docker.createContainer({ Image: image, Cmd: ["sleep", "60"], HostConfig: { NetworkMode: network.id } });
+    created.push(attached.id);
+    await attached.start();
+    await removeNetwork(network.id, { forceDisconnect: true });
+    await assert.rejects(network.inspect(), /no such network|404/i);
   });
 
   it("runs a worker's command with a NONE health check and no wait, and an unchanged worker plans nothing", async () => {

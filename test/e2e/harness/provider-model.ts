@@ -176,6 +176,9 @@ export const network = tfType({
   inPlace: [],
   replaceSource: source("tfDocker", "internal/provider/resource_docker_network.go", "L17-L91", "no UpdateContext; every attribute ForceNew"),
   sets: ["labels"],
+  facts: {
+    deleteRetriesActiveEndpoints: source("tfDocker", "internal/provider/resource_docker_network_funcs.go", "L216-L219", 'if containsIgnorableErrorMessage(err.Error(), "has active endpoints") { return networkID, "pending", nil }: a delete is retried while a just-removed container\'s endpoint lingers'),
+  },
 });
 
 export const volume = tfType({

@@ -29,8 +29,37 @@ export const networkHandler = replaceOnly(
     const network = await dockerCall(`create network ${spec.Name}`, () => docker.createNetwork(spec));
     return { id: network.id, outputs: { ...values, name: spec.Name } };
   },
-  (old: StoredResource) => removeQuietly(`network ${old.outputs.name}`, () => docker.getNetwork(old.id).remove()),
+  (old: StoredResource) => removeQuietly(`network ${old.outputs.name}`, () => removeNetwork(old.id)),
 );
+
+/**
+ * Removes a network as the Docker provider deletes one: "has active endpoints" (left for a moment
+ * by a container just removed) is retried for up to 30 s (kreuzwerker v4.5.0,
+ * internal/provider/resource_docker_network_funcs.go L216-L219). `forceDisconnect` (the sweep's
+ * cleanup, not a modelled step) also disconnects whatever endpoints the engine still lists.
+ */
+export async function removeNetwork(id: string, opts: { forceDisconnect?: boolean } = {}): Promise<void> {
+  const network = docker.getNetwork(id);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await network.remove();
+    } catch (err) {
+      if (!/active endpoints/.test(String((err as Error).message))) throw err;
+      const { Containers } = await network.inspect();
+      if (Date.now() > deadline) {
+        const names = Object.values<any>(Containers ?? {}).map((c) => c.Name);
+        throw new Error(`${(err as Error).message} (endpoints: ${names.join(", ") || "none listed"})`);
+      }
+      if (opts.forceDisconnect) {
+        for (const container of Object.keys(Containers ?? {})) {
+          await network.disconnect({ Container: container, Force: true }).catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 /** docker.Volume: every change replaces it. */
 export const volumeHandler = replaceOnly(
