@@ -87,7 +87,7 @@ function processPath(cfg: ParsedStack, app: string, process: string): string[] {
 }
 
 /** True when `path` is `prefix` or below it, segment by segment ("/" is above everything). */
-export function isUnderPrefix(path: string, prefix: string): boolean {
+function isUnderPrefix(path: string, prefix: string): boolean {
   return prefix === "/" || path === prefix || path.startsWith(prefix + "/");
 }
 

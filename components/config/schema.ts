@@ -230,7 +230,6 @@ export const stackSchema = strictObject({
 export type StackInput = z.input<typeof stackSchema>;
 export type ParsedStack = z.output<typeof stackSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
-export type HealthInput = z.output<typeof healthSchema>;
 export type ProcessInput = z.output<typeof processSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type Command = z.output<typeof commandSchema>;
