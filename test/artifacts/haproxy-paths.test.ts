@@ -2,11 +2,10 @@ import { strict as assert } from "assert";
 import { once } from "events";
 import * as http from "http";
 import * as net from "net";
-import * as path from "path";
-import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { HaproxyRoute, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { sha512Crypt } from "../../components/proxy/password-hash";
-import { runTool, tempDir } from "../harness/tools";
-import { RunningHaproxy, startHaproxy } from "./haproxy-process";
+import { tempDir } from "../harness/tools";
+import { localConfig, RunningHaproxy, startHaproxy } from "./haproxy-process";
 
 /**
  * The real HAProxy on the config berth renders for routes that share a host by path prefix, in front
@@ -62,27 +61,14 @@ async function freePort(): Promise<number> {
 
 /** The rendered config, with only what the test environment needs changed. */
 function testConfig(dir: string, ports: { http: number; https: number; stats: number }, replicaPorts: Record<string, number>): string {
-  let config = renderHaproxyConfig({
+  const config = renderHaproxyConfig({
     routes: ROUTES.map((r) => ({ ...r, servers: [REPLICA], port: replicaPorts[r.name], healthPath: "/health" })),
     health: { interMs: 600_000, fall: 3, rise: 2 },
     httpsRedirect: false,
     publicHttpsPort: 443,
     hsts: false,
   });
-  const substitutions: [string | RegExp, string][] = [
-    ["bind :80", `bind 127.0.0.1:${ports.http}`],
-    [/bind :443 .*/, `bind 127.0.0.1:${ports.https}`], // the tests use plain HTTP only
-    [PROXY_PATHS.adminSocket, path.join(dir, "admin.sock")],
-    [`127.0.0.1:${PROXY_PATHS.adminTcpPort}`, `127.0.0.1:${ports.stats}`],
-    [PROXY_PATHS.stateFile, path.join(dir, "server-state")],
-  ];
-  const haproxyUser = process.getuid?.() === 0 && runTool("id", ["haproxy"]).status === 0;
-  if (!haproxyUser) substitutions.push([/^ *(user|group) haproxy\n/gm, ""]);
-  for (const [from, to] of substitutions) {
-    assert.match(config, typeof from === "string" ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : from);
-    config = config.replace(from, to);
-  }
-  return config;
+  return localConfig(config, dir, ports);
 }
 
 describe("HAProxy path routes, prefix stripping and per-path basic auth (real haproxy, real sockets)", () => {

@@ -4,6 +4,8 @@ import { once } from "events";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
+import { PROXY_PATHS } from "../../components/proxy/haproxy-config";
+import { runTool } from "../harness/tools";
 
 /** A real haproxy (Debian's 2.6) running a rendered config, for the live artifact tests. */
 export interface RunningHaproxy {
@@ -43,4 +45,33 @@ export async function startHaproxy(dir: string, config: string, httpPort: number
       }
     },
   };
+}
+
+/**
+ * A rendered config made runnable here: listeners on 127.0.0.1 test ports (plain HTTP only), the
+ * admin socket and state file in `dir`, no user switch unless this runs as root with a haproxy
+ * user. `extra` substitutions are applied too; each one must match, so a renderer change cannot
+ * silently make a test run something else.
+ */
+export function localConfig(
+  config: string,
+  dir: string,
+  ports: { http: number; https: number; stats: number },
+  extra: [string | RegExp, string][] = [],
+): string {
+  const substitutions: [string | RegExp, string][] = [
+    ["bind :80", `bind 127.0.0.1:${ports.http}`],
+    [/bind :443 .*/, `bind 127.0.0.1:${ports.https}`],
+    [PROXY_PATHS.adminSocket, path.join(dir, "admin.sock")],
+    [`127.0.0.1:${PROXY_PATHS.adminTcpPort}`, `127.0.0.1:${ports.stats}`],
+    [PROXY_PATHS.stateFile, path.join(dir, "server-state")],
+    ...extra,
+  ];
+  const haproxyUser = process.getuid?.() === 0 && runTool("id", ["haproxy"]).status === 0;
+  if (!haproxyUser) substitutions.push([/^ *(user|group) haproxy\n/gm, ""]);
+  for (const [from, to] of substitutions) {
+    assert.match(config, typeof from === "string" ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : from);
+    config = config.replace(from, to);
+  }
+  return config;
 }

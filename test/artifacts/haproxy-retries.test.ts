@@ -4,10 +4,9 @@ import { randomUUID } from "crypto";
 import { once } from "events";
 import * as http from "http";
 import * as net from "net";
-import * as path from "path";
-import { PROXY_PATHS, renderHaproxyConfig } from "../../components/proxy/haproxy-config";
-import { runTool, tempDir } from "../harness/tools";
-import { RunningHaproxy, startHaproxy } from "./haproxy-process";
+import { renderHaproxyConfig } from "../../components/proxy/haproxy-config";
+import { tempDir } from "../harness/tools";
+import { localConfig, RunningHaproxy, startHaproxy } from "./haproxy-process";
 
 /**
  * The real HAProxy on the config berth renders, in front of small Node servers that count how often
@@ -96,7 +95,7 @@ function testConfig(dir: string, ports: Record<"http" | "https" | "stats" | "app
     port: ports[name],
     healthPath: HEALTH,
   });
-  let config = renderHaproxyConfig({
+  const config = renderHaproxyConfig({
     routes: [route("app"), route("refusing"), route("ejected"), route("frozen")],
     // Active checks that stay out of the way: HAProxy spreads the servers' first checks over `inter`,
     // so in the few seconds of the test only the first server (a live one) is checked, and a server
@@ -106,21 +105,7 @@ function testConfig(dir: string, ports: Record<"http" | "https" | "stats" | "app
     publicHttpsPort: 443,
     hsts: false,
   });
-  const substitutions: [string | RegExp, string][] = [
-    ["bind :80", `bind 127.0.0.1:${ports.http}`],
-    [/bind :443 .*/, `bind 127.0.0.1:${ports.https}`], // the tests use plain HTTP only
-    [PROXY_PATHS.adminSocket, path.join(dir, "admin.sock")],
-    [`127.0.0.1:${PROXY_PATHS.adminTcpPort}`, `127.0.0.1:${ports.stats}`],
-    [PROXY_PATHS.stateFile, path.join(dir, "server-state")],
-    ["timeout server 30s", `timeout server ${TIMEOUT_SERVER_MS}ms`],
-  ];
-  const haproxyUser = process.getuid?.() === 0 && runTool("id", ["haproxy"]).status === 0;
-  if (!haproxyUser) substitutions.push([/^ *(user|group) haproxy\n/gm, ""]);
-  for (const [from, to] of substitutions) {
-    assert.match(config, typeof from === "string" ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : from);
-    config = config.replace(from, to);
-  }
-  return config;
+  return localConfig(config, dir, ports, [["timeout server 30s", `timeout server ${TIMEOUT_SERVER_MS}ms`]]);
 }
 
 describe("HAProxy retries and passive health (real haproxy, real sockets)", () => {
