@@ -4,6 +4,7 @@ import type { ProcessConfig } from "../config/processes";
 import type { Command, JobConfig } from "../config/schema";
 import type { Database } from "../database";
 import type { DockerHost } from "../docker-host";
+import type { ImageBuild } from "../docker-host/build";
 import { dockerCpus, memoryLimits } from "../docker-host/limits";
 import { processAlias, processBaseName, WEB_PROCESS } from "../naming";
 import { containerCommand } from "./command";
@@ -16,8 +17,14 @@ import { releasePhase } from "./release";
 export interface AppArgs {
   /** The Docker host and networks to run on. */
   host: DockerHost;
-  /** Image reference, e.g. `ghcr.io/acme/web:1.4.2`: the release every process runs. Changing it rolls every process. */
-  image: string;
+  /** Image reference, e.g. `ghcr.io/acme/web:1.4.2`: the release every process runs. Changing it rolls every process. Exactly one of image and build. */
+  image?: string;
+  /**
+   * Build the image from source on the Docker host instead, with no registry (exactly one of image
+   * and build). A change in the source builds a new image, which rolls every process and runs the
+   * release; an unchanged source rolls nothing.
+   */
+  build?: ImageBuild;
   /** Runs once per release, before any new replica starts; a failure stops the rollout. */
   release?: Command;
   /** A release still running after this long is stopped and fails the update. */
@@ -51,7 +58,9 @@ export function rolloutOrder(processes: Record<string, ProcessConfig>): string[]
 /**
  * One release of an app: an image with its env, secrets and databases, run as processes.
  *
- * A deploy (a new image, env, secret or database), as `pulumi up` runs it:
+ * A deploy (a new image or built source, env, secret or database), as `pulumi up` runs it:
+ *   0. a `build` app: the image is built on the Docker host (pulumi preview does not build); an
+ *      unchanged source plans nothing from here on;
  *   1. release: after the databases are up, the release command runs once in a one-off container
  *      of the new image (components/app/release.ts); if it fails or times out, the update stops
  *      here, before any new replica, and every old one keeps serving;
@@ -81,7 +90,10 @@ export class App extends pulumi.ComponentResource {
   constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:index:App", name, {}, opts);
     const host = args.host;
-    const image = host.image(args.image);
+    if ((args.image === undefined) === (args.build === undefined)) {
+      throw new pulumi.ResourceError(`App ${name}: give exactly one of image and build`, this);
+    }
+    const image = args.build ? host.build(name, args.build, { parent: this }) : host.image(args.image!);
     const environment: ReleaseEnvironment = { env: args.env, databases: args.databases, secretEnv: args.secretEnv };
     const hasData = args.databases.length > 0;
     const databaseContainers = args.databases.map((db) => db.container);

@@ -90,7 +90,10 @@ export function resolveJob(app: ParsedApp, job: JobConfig): JobConfig & { memory
 
 /** An app with its processes and jobs resolved: what the App component is built from. */
 export interface AppConfig {
-  image: string;
+  /** The image to run, or (exactly one of the two) */
+  image?: string;
+  /** the source to build it from on the Docker host. */
+  build?: { context: string; dockerfile: string; target?: string; args: Record<string, string>; push?: string };
   release?: Command;
   releaseTimeoutSeconds: number;
   env: Record<string, string>;
@@ -107,6 +110,7 @@ export function resolveApp(app: ParsedApp): AppConfig {
   const jobs = Object.fromEntries(Object.entries(app.jobs).map(([name, job]) => [name, resolveJob(app, job)]));
   return {
     image: app.image,
+    build: app.build,
     release: app.release,
     releaseTimeoutSeconds: app.releaseTimeoutSeconds,
     env: app.env,

@@ -49,6 +49,10 @@ const COMPUTED: Record<string, (args: MockResourceArgs) => Outputs> = {
   // Like the real provider, a container without a name is auto-named from its resource name.
   "docker:index/container:Container": (a) => ({ name: a.inputs.name ?? `${a.name}-${short(a.name, 7)}` }),
   "docker:index/remoteImage:RemoteImage": (a) => ({ imageId: fakeImageId(a.inputs.name), repoDigest: `${a.inputs.name}@sha256:0` }),
+  // With skipPush the provider's repoDigest is the built image's id (pulumi-docker provider/image.go).
+  "docker:index/image:Image": (a) => ({
+    repoDigest: a.inputs.skipPush ? fakeImageId(JSON.stringify(a.inputs.build)) : `${String(a.inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${short(JSON.stringify(a.inputs.build), 64)}`,
+  }),
   "command:local:Command": () => ({ stdout: "", stderr: "" }),
   "command:remote:Command": () => ({ stdout: "", stderr: "" }),
 };

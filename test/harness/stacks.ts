@@ -45,6 +45,7 @@ export const TYPES = {
   network: "docker:index/network:Network",
   dockerVolume: "docker:index/volume:Volume",
   remoteImage: "docker:index/remoteImage:RemoteImage",
+  image: "docker:index/image:Image",
   dockerProvider: "pulumi:providers:docker",
   droplet: "digitalocean:index/droplet:Droplet",
   reservedIp: "digitalocean:index/reservedIp:ReservedIp",

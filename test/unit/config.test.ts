@@ -53,7 +53,7 @@ describe("config", () => {
       ["an unknown target", doConfig({ target: "aws" }), /^berth:target must be one of digitalocean, local \(got "aws"\)$/],
       ["a port out of range", doConfig({ apps: app({ port: 70000 }) }), /^berth:apps\.web\.port must be an integer from 1 to 65535 \(got 70000\)$/],
       ["a health path that is not a path", doConfig({ apps: app({ health: { path: "health" } }) }), /^berth:apps\.web\.health\.path must be an absolute URL path/],
-      ["a misspelt setting", doConfig({ apps: app({ replica: 2 }) }), /^berth:apps\.web has unknown setting 'replica' \(known: image, release, releaseTimeoutSeconds, hosts, port, replicas,/],
+      ["a misspelt setting", doConfig({ apps: app({ replica: 2 }) }), /^berth:apps\.web has unknown setting 'replica' \(known: image, build, release, releaseTimeoutSeconds, hosts, port, replicas,/],
       ["an unknown top-level key", doConfig({ replicas: 3 }), /^berth: has unknown setting 'replicas'/],
       ["an app name with capitals", doConfig({ apps: { Web: { image: "nginx", hosts: ["a.example.com"] } } }), /^berth:apps\.Web: the name must be a lowercase name/],
       ["no apps at all", doConfig({ apps: {} }), /^berth:apps must define at least one app/],

@@ -4,6 +4,7 @@ import * as path from "path";
 import {
   appSchema,
   basicAuthSchema,
+  buildSchema,
   databaseSchema,
   healthSchema,
   jobSchema,
@@ -39,6 +40,10 @@ describe("README config reference", () => {
 
   it("documents every app setting", () => {
     assertDocumented("### `berth:apps.<name>`", Object.keys(appSchema.shape));
+  });
+
+  it("documents every build setting", () => {
+    assertDocumented("#### `berth:apps.<name>.build`", Object.keys(buildSchema.shape));
   });
 
   it("documents every process setting, with its health and basic-auth fields", () => {

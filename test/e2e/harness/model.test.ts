@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { tempDir } from "../../harness/tools";
+import { readBuildContext } from "./build-context";
 import { planStep, replacedDependents } from "./engine-model";
 import {
   canonical,
@@ -6,6 +10,7 @@ import {
   cfZoneSetting,
   container,
   doFirewall,
+  dockerImage,
   doVolume,
   goDuration,
   localCommand,
@@ -28,7 +33,7 @@ const stored = (inputs: Record<string, any>, outputs: Record<string, any> = cont
 
 describe("provider model", () => {
   it("cites a repository, a full commit, a path and lines for every fact", () => {
-    const models = [container, network, remoteImage, localCommand, doVolume, doFirewall, cfZoneSetting, cfOriginCertificate];
+    const models = [container, network, remoteImage, dockerImage, localCommand, doVolume, doFirewall, cfZoneSetting, cfOriginCertificate];
     const sources = [
       ...Object.values(ENGINE),
       ...models.flatMap((m) => [m.deleteBeforeReplace.source, m.replaceSource, m.updateApplies.source, ...Object.values(m.facts)]),
@@ -44,6 +49,44 @@ describe("provider model", () => {
     assert.equal(container.deleteBeforeReplace.value, true);
     assert.equal(network.deleteBeforeReplace.value, false);
     assert.equal(remoteImage.deleteBeforeReplace.value, false);
+  });
+
+  it("a built image is never replaced: a change to any of its inputs is an update, which builds again", () => {
+    assert.equal(dockerImage.deleteBeforeReplace.value, false);
+    for (const field of ["imageName", "build", "skipPush", "registry"]) assert.equal(dockerImage.replaces(field), false);
+    assert.deepEqual(dockerImage.updateApplies.fields.sort(), ["build", "buildOnPreview", "imageName", "registry", "skipPush"]);
+  });
+
+  it("a built image's diff ignores a new registry password, as the provider's does", () => {
+    const old = { imageName: "a:1", registry: { server: "ghcr.io", username: "u", password: "old" } };
+    assert.deepEqual(dockerImage.diff({}, old, { ...old, registry: { ...old.registry, password: "new" } }), []);
+    assert.deepEqual(dockerImage.diff({}, old, { ...old, registry: { ...old.registry, server: "quay.io" } }), ["registry"]);
+  });
+
+  it("a built image's context digest changes with a file that is sent, and not with one .dockerignore excludes", () => {
+    const dir = tempDir("context");
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\nCOPY app.js /\n");
+    fs.writeFileSync(path.join(dir, ".dockerignore"), "*.md\ncache/\n");
+    fs.writeFileSync(path.join(dir, "app.js"), "1");
+    const digest = () => dockerImage.withDefaults({ imageName: "a:1", build: { context: dir, dockerfile: path.join(dir, "Dockerfile") } }).build.contextDigest;
+    const first = digest();
+    fs.writeFileSync(path.join(dir, "README.md"), "ignored");
+    fs.mkdirSync(path.join(dir, "cache"));
+    fs.writeFileSync(path.join(dir, "cache", "x"), "ignored");
+    assert.equal(digest(), first);
+    assert.deepEqual(readBuildContext(dir, path.join(dir, "Dockerfile")).files, [".dockerignore", "Dockerfile", "app.js"]);
+    fs.writeFileSync(path.join(dir, "app.js"), "2");
+    assert.notEqual(digest(), first);
+  });
+
+  it("a built image's Dockerfile-specific ignore file wins over the context's", () => {
+    const dir = tempDir("context");
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    fs.writeFileSync(path.join(dir, "Dockerfile.dockerignore"), "secret.txt\n");
+    fs.writeFileSync(path.join(dir, ".dockerignore"), "app.js\n");
+    fs.writeFileSync(path.join(dir, "app.js"), "1");
+    fs.writeFileSync(path.join(dir, "secret.txt"), "s");
+    assert.deepEqual(readBuildContext(dir, path.join(dir, "Dockerfile")).files, [".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "app.js"]);
   });
 
   it("the engine takes the provider's delete-before-replace unless the program states the option", () => {

@@ -1,3 +1,4 @@
+import { contextDigest, readBuildContext } from "./build-context";
 import { Source, source } from "./sources";
 
 /**
@@ -167,6 +168,9 @@ export const container = tfType({
     startThenRead: source("tfDocker", CONTAINER_FUNCS, "L584-L588, L673", "Create only fails if ContainerStart errs; it never checks the container stays up, and ends with Read"),
     readStopped: source("tfDocker", CONTAINER_FUNCS, "L812-L824", "Read (Create's too): not State.Running → exit_code set and must_run false in state, so the next update starts it"),
     restartingIsRunning: source("moby", "container/state.go", "L301-L307", "SetRestarting sets Running = true: a container in its restart back-off reads as running"),
+    // Why `pulumi preview` (no --refresh) needs no connection to the droplet: .github/workflows/preview.yml.
+    configureMakesNoClient: source("tfDocker", "internal/provider/provider.go", "L201-L255", "configure only builds a ProviderConfig (host, ssh_opts, a client cache): no client, no connection"),
+    clientOnlyInCrud: source("tfDocker", "internal/provider/config.go", "L116-L207", "MakeClient dials (and pings unless disable_docker_daemon_check) on first use; it is called from the Create/Read/Update/Delete funcs (resource_docker_container_funcs.go L44, L758, L992, L1080) and no resource has a CustomizeDiff, so a plan makes no call"),
   },
 });
 
@@ -200,6 +204,69 @@ export const remoteImage = tfType({
 });
 
 // ---------------------------------------------------------------------------------------------
+// docker.Image: pulumi-docker's own (native) provider, not the bridged Terraform one.
+
+const NATIVE = "provider/provider.go";
+const IMAGE = "provider/image.go";
+
+/**
+ * docker:index/image:Image, an image built by the provider's daemon. Its Check adds a digest of
+ * the build context to the inputs; its Diff compares the old inputs with the new ones and calls
+ * every change an update (never a replacement), and Update builds again. So a changed file in the
+ * context rebuilds, and an unchanged context plans nothing.
+ */
+export const dockerImage: TypeModel = {
+  type: "docker:index/image:Image",
+  deleteBeforeReplace: {
+    value: false,
+    source: source("pulumiDocker", NATIVE, "L271-L328", "Diff returns DIFF_NONE or DIFF_SOME with a detailed diff only: no Replaces and no DeleteBeforeReplace"),
+  },
+  replaces: () => false,
+  replaceSource: source("pulumiDocker", NATIVE, "L330-L347", "diffUpdates: every changed input is a PropertyDiff_UPDATE; for `registry`, only a change of `server` counts (username and password do not)"),
+  updateApplies: {
+    fields: ["imageName", "build", "registry", "skipPush", "buildOnPreview"],
+    source: source("pulumiDocker", NATIVE, "L428-L489", "Update runs p.dockerBuild with the new inputs: a full build (and push unless skipPush)"),
+  },
+  withDefaults(inputs) {
+    const build = { ...(inputs.build ?? {}) };
+    build.context = build.context ?? ".";
+    build.dockerfile = build.dockerfile ?? `${build.context}/Dockerfile`;
+    build.contextDigest = contextDigest(readBuildContext(build.context, build.dockerfile));
+    return { ...inputs, buildOnPreview: inputs.buildOnPreview ?? false, build };
+  },
+  diff(_oldOutputs, oldInputs, news) {
+    const fields = new Set([...Object.keys(news), ...Object.keys(oldInputs)]);
+    return [...fields].filter((f) => {
+      if (f === "registry") return canonical(news[f]?.server ?? null) !== canonical(oldInputs[f]?.server ?? null);
+      return canonical(news[f] ?? null) !== canonical(oldInputs[f] ?? null);
+    });
+  },
+  facts: {
+    nativeResource: source("pulumiDocker", "provider/hybrid.go", "L34, L105-L150", 'dockerImageTok = "docker:index/image:Image": Check, Diff, Create, Read, Update and Delete go to the native provider'),
+    checkContextDigest: source("pulumiDocker", NATIVE, "L198-L207", "Check: contextDigest := hashContext(build.Context, build.Dockerfile), added to the inputs as build.contextDigest"),
+    contextDigestContent: source("pulumiDocker", NATIVE, "L606-L654", "hashContext: the Dockerfile's content (as \"Dockerfile\"), then every file of the context not excluded by the ignore patterns: relative name, mode and a sha256 of the content"),
+    ignoreFile: source("pulumiDocker", NATIVE, "L656-L682", "getIgnorePatterns: <Dockerfile>.dockerignore if present, else <context>/.dockerignore"),
+    checkDefaults: source("pulumiDocker", IMAGE, "L529-L561", 'marshalBuildAndApplyDefaults: context "." and dockerfile path.Join(context, "Dockerfile") when unset; a given dockerfile is a path from the program\'s directory (Check stats it as is, L173-L196)'),
+    platformDefault: source("pulumiDocker", NATIVE, "L209-L233", 'Check: platform unset → "linux/" + runtime.GOARCH of the machine running the provider'),
+    buildOnPreviewDefault: source("pulumiDocker", NATIVE, "L141-L142, L729-L735", "buildOnPreview defaults to false"),
+    previewNoBuild: source("pulumiDocker", NATIVE, "L365-L377, L443-L455, L754-L780", "in a preview, canPreview is false when buildOnPreview is false: Create/Update return the inputs, no build, no repoDigest (unknown)"),
+    builtOnProvidersDaemon: source("pulumiDocker", IMAGE, "L111-L115, L144-L150", "dockerBuild: configureDockerClient(p.config) — the provider's host, ssh:// included — and the context tar (archive.TarWithOptions with the ignore patterns) is sent to that daemon"),
+    buildFilesAlwaysSent: source("pulumiDocker", IMAGE, "L136-L142", "TrimBuildFilesFromExcludes: the Dockerfile and the ignore file are sent even when the patterns exclude them"),
+    builderDefault: source("pulumiDocker", IMAGE, "L50, L698-L716", 'defaultBuilder = "2" (BuildKit) when builderVersion is unset; "BuilderBuildKit" → "2", "BuilderV1" → "1"'),
+    buildOptions: source("pulumiDocker", IMAGE, "L202-L214", "ImageBuildOptions: Tags [imageName], Dockerfile (relative to the context), BuildArgs, Version, Platform, Target"),
+    skipPushRepoDigest: source("pulumiDocker", IMAGE, "L286-L300", "skipPush (or preview): repoDigest = docker inspect(imageName).ID, the image id"),
+    pushRepoDigest: source("pulumiDocker", IMAGE, "L302-L355", "otherwise ImagePush with the registry auth, and repoDigest = <repository>@<digest the push reported>"),
+    registryCredentials: source("pulumiDocker", IMAGE, "L736-L771", "getRegistryAuth: the registry input's username and password when both are set, for the registry host of imageName"),
+    resourceId: source("pulumiDocker", IMAGE, "L296-L299", "dockerBuild returns img.Name as the resource id"),
+    deleteIsNoop: source("pulumiDocker", NATIVE, "L490-L495", "Delete does nothing: a destroyed Image leaves the image on the daemon"),
+    sshNoConnectOnConfigure: source("pulumiDocker", IMAGE, "L946-L952", "configureDockerClient: with an ssh:// host it returns without Ping (no connection when the provider is configured)"),
+    sshOptsHonoured: source("pulumiDocker", IMAGE, "L1050-L1062", "the native client reads the provider's sshOpts for an ssh:// host, as the bridged provider does"),
+    providerStartedInPwd: source("pulumi", "sdk/go/common/resource/plugin/provider_plugin.go", "L281", "a provider plugin is started with newPlugin(ctx, ctx.Pwd, ...), the program's directory"),
+    pluginWorkingDirectory: source("pulumi", "sdk/go/common/resource/plugin/plugin.go", "L599", "cmd.Dir = pwd: relative build paths are read from the program's directory"),
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // The rest of what the local target registers.
 
 const COMMAND_INPUTS = "provider/pkg/provider/common/inputs.go";
@@ -228,6 +295,7 @@ export const localCommand = tfType({
     loggingDefault: source("pulumiCommand", "provider/pkg/provider/local/logging.go", "L27-L32", "ShouldLogStdout/ShouldLogStderr: l == nil (logging unset) logs both; stdout, stderr, stdoutAndStderr, none"),
     outputStreamed: source("pulumiCommand", COMMAND_RUN, "L61-L71, L101-L110", "the logged streams are also written to a pipe that util.LogOutput reads while the command runs"),
     linesAsStatus: source("pulumiCommand", "provider/pkg/provider/util/util.go", "L32-L41", "LogOutput: bufio.Scanner, one l.InfoStatus(msg) per line"),
+    remotePreviewConnectsNot: source("pulumiCommand", "provider/pkg/provider/remote/commandController.go", "L44-L46, L71-L73", "remote Command: in a preview (req.DryRun) Create and Update return before any SSH connection"),
     statusNotInFinalOutput: source("pulumiGoProvider", "logging.go", "L56, L72-L74", "InfoStatus → LogStatus: \"Status messages will appear in the `Info` column of the progress display, but not in the final output.\""),
   },
 });
@@ -305,6 +373,7 @@ const MODELS: TypeModel[] = [
   network,
   volume,
   remoteImage,
+  dockerImage,
   localCommand,
   everyChangeReplaces("pulumi:providers:docker"),
   everyChangeReplaces("random:index/randomPassword:RandomPassword"),

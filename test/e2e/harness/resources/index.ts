@@ -1,5 +1,6 @@
 import { localCommandHandler } from "./command";
 import { containerHandler } from "./container";
+import { builtImageHandler } from "./built-image";
 import { remoteImageHandler } from "./image";
 import { networkHandler, volumeHandler } from "./network";
 import { randomHandler } from "./random";
@@ -23,6 +24,7 @@ export function resourceHandlers(registry: Record<string, string>): Record<strin
     "docker:index/network:Network": networkHandler,
     "docker:index/volume:Volume": volumeHandler,
     "docker:index/remoteImage:RemoteImage": remoteImageHandler(registry),
+    "docker:index/image:Image": builtImageHandler,
     "command:local:Command": localCommandHandler,
     "random:index/randomPassword:RandomPassword": randomHandler,
     "random:index/randomString:RandomString": randomHandler,
