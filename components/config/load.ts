@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, StackConfig } from "./parse";
+import { ConfigError, parseStackConfig, SECRET_KEYS, StackConfig } from "./parse";
 
 export type LoadedConfig = StackConfig<pulumi.Output<string>>;
 
@@ -11,10 +11,9 @@ const NAMESPACE = "berth";
  */
 export function loadStackConfig(): LoadedConfig {
   const raw = readNamespace();
-  if (raw.secrets !== undefined && isStoredInPlainText(`${NAMESPACE}:secrets`)) {
-    throw new ConfigError([
-      `${NAMESPACE}:secrets must be set with --secret (e.g. pulumi config set --secret --path 'secrets.env.web.API_KEY' ...); it is stored in plain text now`,
-    ]);
+  const plain = SECRET_KEYS.filter((key) => raw[key] !== undefined && isStoredInPlainText(`${NAMESPACE}:${key}`));
+  if (plain.length > 0) {
+    throw new ConfigError(plain.map((key) => `${NAMESPACE}:${key} must be set with --secret (e.g. ${SET_SECRET[key]}); it is stored in plain text now`));
   }
   const cfg = parseStackConfig(raw);
   const secret = (values: Record<string, string>) =>
@@ -28,8 +27,15 @@ export function loadStackConfig(): LoadedConfig {
       basicAuth: secretPerApp(cfg.secrets.basicAuth),
       registries: secret(cfg.secrets.registries),
     },
+    tailscaleAuthKey: cfg.tailscaleAuthKey === undefined ? undefined : pulumi.secret(cfg.tailscaleAuthKey),
   };
 }
+
+/** How to set each secret key the right way, for the error that finds it in plain text. */
+const SET_SECRET: Record<(typeof SECRET_KEYS)[number], string> = {
+  secrets: "pulumi config set --secret --path 'secrets.env.web.API_KEY' ...",
+  tailscaleAuthKey: "pulumi config set --secret tailscaleAuthKey tskey-auth-...",
+};
 
 /** Every `berth:` key, structured values parsed from the JSON text Pulumi passes them as. */
 function readNamespace(): Record<string, unknown> {

@@ -14,7 +14,8 @@ import {
 } from "./schema";
 
 /** The validated stack config with every default resolved. `S` is how secret values are held. */
-export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "apps" | "databases" | "secrets"> {
+export interface StackConfig<S = string>
+  extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "apps" | "databases" | "secrets" | "tailscaleAuthKey"> {
   target: Target;
   tlsMode: TlsMode;
   httpPort: number;
@@ -28,6 +29,8 @@ export interface StackConfig<S = string> extends Omit<ParsedStack, "tlsMode" | "
     basicAuth: Record<string, Record<string, S>>;
     registries: Record<string, S>;
   };
+  /** The auth key the droplet joins the tailnet with (`berth:tailscaleAuthKey`). */
+  tailscaleAuthKey?: S;
 }
 
 /**
@@ -92,9 +95,11 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-// Values under berth:secrets are never echoed back, not even in an error.
+/** Keys whose values are secrets: set with --secret, never echoed back, not even in an error. */
+export const SECRET_KEYS = ["secrets", "tailscaleAuthKey"] as const;
+
 function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return path[0] === "secrets";
+  return (SECRET_KEYS as readonly PropertyKey[]).includes(path[0]);
 }
 
 function describe(value: unknown): string {

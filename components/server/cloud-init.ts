@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { tailscaleCloudConfig } from "./tailscale";
 
 /** What the droplet's first boot needs to know. */
 export interface CloudInitOptions {
@@ -11,6 +12,8 @@ export interface CloudInitOptions {
   /** The droplet's SSH host key (OpenSSH private and public form), fixed by the stack so that a
    * replaced droplet behind the same reserved IP still matches the pinned host key. */
   hostKey: { privateKey: string; publicKey: string };
+  /** Join this tailnet at first boot (see tailscale.ts); the plain auth key makes the result secret. */
+  tailscale?: { hostname: string; tags: string[]; authKey: string };
 }
 
 /** Docker's apt repository signing key (docs.docker.com/engine/install/ubuntu). */
@@ -49,9 +52,11 @@ const UNATTENDED_UPGRADES = [
 /**
  * Renders the droplet's cloud-init user data: Docker Engine from Docker's apt repository,
  * unattended security upgrades, key-only SSH, swap, Docker log rotation and live-restore, and the
- * data volume mounted by its device path with `nofail` (so a missing volume never blocks boot).
+ * data volume mounted by its device path with `nofail` (so a missing volume never blocks boot); with
+ * `tailscale`, Tailscale from its apt repository and a one-time join of the tailnet.
  */
 export function renderCloudInit(opts: CloudInitOptions): string {
+  const ts = opts.tailscale && tailscaleCloudConfig(opts.tailscale);
   const config: Record<string, unknown> = {
     package_update: true,
     package_upgrade: true,
@@ -61,6 +66,7 @@ export function renderCloudInit(opts: CloudInitOptions): string {
           source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
           keyid: DOCKER_APT_KEY_FINGERPRINT,
         },
+        ...ts?.aptSources,
       },
     },
     packages: [
@@ -69,6 +75,7 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       "containerd.io",
       "docker-compose-plugin",
       "unattended-upgrades",
+      ...(ts?.packages ?? []),
     ],
     ssh_pwauth: false,
     // Root keeps key-only login: Pulumi and the Docker provider connect as root.
@@ -83,11 +90,14 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       { path: "/etc/docker/daemon.json", permissions: "0644", content: JSON.stringify(DOCKER_DAEMON, null, 2) + "\n" },
       { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: AUTO_UPGRADES },
       { path: "/etc/apt/apt.conf.d/52berth-unattended-upgrades", permissions: "0644", content: UNATTENDED_UPGRADES },
+      ...(ts?.writeFiles ?? []),
     ],
     mounts: [[opts.volumeDevice, opts.dataPath, "ext4", "defaults,nofail,discard,noatime", "0", "2"]],
     ...(opts.swapSizeGb > 0 ? { swap: { filename: "/swapfile", size: `${opts.swapSizeGb}G`, maxsize: `${opts.swapSizeGb}G` } } : {}),
     runcmd: [
       ["systemctl", "restart", "ssh"],
+      // Early: until the droplet is on the tailnet, Pulumi cannot reach it there.
+      ...(ts?.runcmd ?? []),
       ["systemctl", "enable", "--now", "docker", "unattended-upgrades"],
       ["mkdir", "-p", opts.dataPath],
     ],

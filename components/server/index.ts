@@ -6,6 +6,7 @@ import { renderWaitReadyScript } from "../host/scripts";
 import { renderCloudInit } from "./cloud-init";
 import { renderGrowFilesystemScript } from "./grow-filesystem";
 import { firewallRules, OriginAccess } from "./firewall";
+import { TailscaleArgs, tailnetAddress } from "./tailscale";
 
 export interface ServerArgs {
   /** DigitalOcean region slug, e.g. `fra1`. */
@@ -16,8 +17,11 @@ export interface ServerArgs {
   image: pulumi.Input<string>;
   /** MD5 fingerprints of the DigitalOcean SSH keys allowed to log in as root. */
   sshKeys: pulumi.Input<pulumi.Input<string>[]>;
-  /** CIDR blocks allowed to reach SSH (port 22). */
-  sshAllowFrom: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * CIDR blocks allowed to reach SSH (port 22). A plain list, because with none (possible with
+   * `tailscale`) the firewall has no SSH rule at all.
+   */
+  sshAllowFrom: pulumi.Input<string>[];
   /** Who may reach ports 80 and 443: anyone, or only Cloudflare's proxy. */
   originAccess: OriginAccess;
   /** Tags for the droplet and volume (the stack's tag is always added); never on the firewall. */
@@ -35,12 +39,20 @@ export interface ServerArgs {
    * ignored after the first create, so editing cloud-init never replaces the server by surprise.
    */
   applyCloudInit?: boolean;
+  /**
+   * Join the droplet to this tailnet at its first boot, and reach its SSH there (at
+   * `<hostname>.<tailnet>`) instead of at the reserved IP. See tailscale.ts.
+   */
+  tailscale?: TailscaleArgs;
 }
 
 /**
  * One droplet and everything that must outlive it: a reserved IP that DNS points at, a protected
  * block-storage volume that holds all database data, a cloud firewall, and the SSH host key. A
  * readiness command waits for cloud-init, the volume and Docker before anything else runs.
+ *
+ * With `tailscale`, the droplet joins a tailnet at first boot and everything reaches its SSH there
+ * (`sshAddress`), so port 22 need not be open to any public address.
  *
  * Replacing the droplet on purpose keeps the IP, the data and the host key. An ignored property
  * keeps its old value even through `--replace`, so a new cloud-init is rolled out with
@@ -55,6 +67,11 @@ export class Server extends pulumi.ComponentResource {
   public readonly ipAddress: pulumi.Output<string>;
   /** The droplet's IPv6 address ("" when IPv6 is off). */
   public readonly ipv6Address: pulumi.Output<string>;
+  /**
+   * Where Pulumi reaches the droplet's SSH: its tailnet name with `tailscale`, the reserved IP
+   * otherwise. Everything that connects over SSH uses it; the pinned host key is the same.
+   */
+  public readonly sshAddress: pulumi.Output<string>;
   /** The droplet's SSH host key, `ssh-ed25519 AAAA...`, for pinning. */
   public readonly hostPublicKey: pulumi.Output<string>;
   /** Completes once cloud-init has finished, the volume is mounted and Docker answers. */
@@ -83,12 +100,19 @@ export class Server extends pulumi.ComponentResource {
     );
     const volumeDevice = pulumi.interpolate`/dev/disk/by-id/scsi-0DO_Volume_${this.volume.name}`;
 
+    const ts = args.tailscale;
     const cloudInit = pulumi
-      .all([volumeDevice, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
-      .apply(([device, privateKey, publicKey]) =>
-        renderCloudInit({ volumeDevice: device, dataPath: args.dataPath, swapSizeGb: args.swapSizeGb, hostKey: { privateKey, publicKey } }),
+      .all([volumeDevice, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, ts?.authKey ?? ""])
+      .apply(([device, privateKey, publicKey, authKey]) =>
+        renderCloudInit({
+          volumeDevice: device,
+          dataPath: args.dataPath,
+          swapSizeGb: args.swapSizeGb,
+          hostKey: { privateKey, publicKey },
+          tailscale: ts && { hostname: ts.hostname, tags: ts.tags, authKey },
+        }),
       );
-    // Secret: it carries the host's private key.
+    // Secret: it carries the host's private key, and the tailnet auth key.
     const userData = pulumi.secret(cloudInit);
 
     this.droplet = new digitalocean.Droplet(
@@ -142,7 +166,17 @@ export class Server extends pulumi.ComponentResource {
     this.ipAddress = this.reservedIp.ipAddress;
     this.ipv6Address = args.ipv6 ? this.droplet.ipv6Address : pulumi.output("");
 
-    const sshConnection = { host: this.ipAddress, user: "root", hostKey: this.hostPublicKey, dialErrorLimit: 60, perDialTimeout: 15 };
+    this.sshAddress = ts ? pulumi.output(tailnetAddress(ts)) : this.ipAddress;
+    const sshConnection = {
+      host: this.sshAddress,
+      user: "root",
+      hostKey: this.hostPublicKey,
+      // A new droplet's tailnet name resolves only once cloud-init has joined it, after the package
+      // upgrade and installs. pulumi-command dials through pulumi's retry.Until, at most 5 s apart
+      // (sdk/go/common/util/retry: DefaultMaxDelay): about 20 minutes of tries instead of 5.
+      dialErrorLimit: ts ? 240 : 60,
+      perDialTimeout: 15,
+    };
     this.ready = new command.remote.Command(
       `${name}-ready`,
       {
@@ -172,6 +206,7 @@ export class Server extends pulumi.ComponentResource {
     this.registerOutputs({
       ipAddress: this.ipAddress,
       ipv6Address: this.ipv6Address,
+      sshAddress: this.sshAddress,
       hostPublicKey: this.hostPublicKey,
     });
   }

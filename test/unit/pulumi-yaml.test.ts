@@ -31,7 +31,8 @@ describe("Pulumi.yaml", () => {
 
   it("declares every scalar setting that has a fixed default", () => {
     const declared = Object.keys(project.config);
-    const undeclared = ["apps", "databases", "secrets", "registries", "zoneId", "tlsMode", "httpPort", "httpsPort"];
+    // Optional keys without a fixed default: Pulumi treats a declared key without a default as required.
+    const undeclared = ["apps", "databases", "secrets", "registries", "zoneId", "tlsMode", "httpPort", "httpsPort", "tailnet", "tailscaleHostname", "tailscaleAuthKey"];
     for (const key of Object.keys(stackSchema.shape)) {
       if (!undeclared.includes(key)) assert.ok(declared.includes(key), `Pulumi.yaml should declare ${key}`);
     }
