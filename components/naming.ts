@@ -51,3 +51,16 @@ export function releaseName(prefix: string, app: string): string {
 export function jobUnitName(prefix: string, app: string, job: string): string {
   return `${prefix}-${app}_job-${job}`;
 }
+
+/** Named Docker volume of a Postgres database's dumps on the `local` target (a droplet keeps them on its volume). */
+export function databaseDumpsVolumeName(prefix: string, db: string): string {
+  return `${prefix}-db-${db}-backups`;
+}
+
+/**
+ * Container name of a one-off `berth run` of an app; `id` tells concurrent runs apart. `_`, as in
+ * jobUnitName, keeps it apart from the replicas of an app named `<app>-run`.
+ */
+export function oneOffRunName(prefix: string, app: string, id: string): string {
+  return `${prefix}-${app}_run-${id}`;
+}

@@ -6,6 +6,17 @@ import { script, shellQuote } from "../host/shell";
  * Pure renderers; the Database component installs them with a host command.
  */
 
+/** Where a Postgres container sees its dumps (the host directory or named volume they are kept in). */
+export const DUMPS_DIR = "/backups";
+
+/** `date -u` format of a dump's time in its file name: `main-20261122T030512Z.dump`. */
+export const DUMP_TIME_FORMAT = "%Y%m%dT%H%M%SZ";
+
+/** Matches the file name of a dump of database `name`; group 1 is its UTC time. */
+export function dumpFilePattern(name: string): RegExp {
+  return new RegExp(`^${name.replace(/[^A-Za-z0-9]/g, "\\$&")}-(\\d{8}T\\d{6}Z)\\.dump$`);
+}
+
 export interface PostgresBackupOptions {
   /** Database name: also the Postgres user and database. */
   name: string;
@@ -26,7 +37,7 @@ export function renderPostgresBackupScript(opts: PostgresBackupOptions): string 
     `keep_days=${opts.keepDays}`,
     "umask 077",
     'mkdir -p "$dir"',
-    'target="$dir/$name-$(date -u +%Y%m%dT%H%M%SZ).dump"',
+    `target="$dir/$name-$(date -u +${DUMP_TIME_FORMAT}).dump"`,
     'trap \'rm -f "$target.partial"\' EXIT',
     "# Local socket inside the container: no password needed, none on any command line.",
     'docker exec "$container" pg_dump -U "$name" -d "$name" --format=custom > "$target.partial"',

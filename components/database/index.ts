@@ -4,8 +4,8 @@ import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
 import { goDuration, memoryLimits } from "../docker-host/limits";
-import { databaseAlias } from "../naming";
-import { renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
+import { databaseAlias, databaseDumpsVolumeName } from "../naming";
+import { DUMPS_DIR, renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
 
 /** Where a database keeps its files. */
@@ -26,8 +26,13 @@ export interface DatabaseArgs {
   memoryMb: pulumi.Input<number>;
   /** Where the data lives. */
   storage: DatabaseStorage;
-  /** Daily pg_dump backups on the Docker host (postgres only; needs systemd, i.e. a droplet). */
-  backup?: { directory: string; keepDays: number };
+  /**
+   * Where pg_dump files are kept (postgres only): mounted at /backups in the container, so the
+   * `berth` CLI takes, lists and restores them through the Docker API alone.
+   */
+  dumps?: DatabaseStorage;
+  /** Daily pg_dump backups into `dumps`, a host directory (postgres only; needs systemd, i.e. a droplet). */
+  backup?: { keepDays: number };
 }
 
 /**
@@ -44,6 +49,8 @@ export class Database extends pulumi.ComponentResource {
   /** The environment variable apps receive `url` in. */
   public readonly urlEnv: string;
   public readonly engine: Engine;
+  /** The container's name, e.g. `berth-prod-db-main`. */
+  public readonly containerName: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:index:Database", name, {}, opts);
@@ -59,7 +66,7 @@ export class Database extends pulumi.ComponentResource {
     const alias = databaseAlias(name);
     const containerName = `${host.namePrefix}-db-${name}`;
     const labels = host.labels({ "berth.role": "database", "berth.database": name });
-    const volumes = this.dataVolumes(name, args, spec, labels);
+    const volumes = [...this.dataVolumes(name, args, spec, labels), ...this.dumpVolumes(name, args, labels)];
     const engine = engineContainerArgs(args.engine, name, this.password, args.memoryMb);
 
     this.container = new docker.Container(
@@ -92,15 +99,17 @@ export class Database extends pulumi.ComponentResource {
       },
       host.dockerOptions({ parent: this, deleteBeforeReplace: true }),
     );
+    this.containerName = this.container.name;
 
     if (args.backup) {
       if (args.engine !== "postgres") throw new pulumi.ResourceError(`Database ${name}: backups are for postgres only`, this);
+      if (args.dumps?.kind !== "hostPath") throw new pulumi.ResourceError(`Database ${name}: scheduled backups need a host directory for the dumps`, this);
       const unit = `berth-backup-${name}`;
       const description = `berth backup of Postgres database ${name}`;
       const backupScript = renderPostgresBackupScript({
         name,
         container: containerName,
-        directory: args.backup.directory,
+        directory: args.dumps.path,
         keepDays: args.backup.keepDays,
       });
       host.runOnHost(
@@ -115,7 +124,7 @@ export class Database extends pulumi.ComponentResource {
         ? pulumi.interpolate`postgres://${name}:${this.password}@${alias}:${spec.port}/${name}`
         : pulumi.interpolate`redis://:${this.password}@${alias}:${spec.port}/0`,
     );
-    this.registerOutputs({ url: this.url });
+    this.registerOutputs({ url: this.url, containerName: this.containerName });
   }
 
   private dataVolumes(name: string, args: DatabaseArgs, spec: EngineSpec, labels: ReturnType<DockerHost["labels"]>) {
@@ -129,6 +138,20 @@ export class Database extends pulumi.ComponentResource {
       args.host.dockerOptions({ parent: this, retainOnDelete: true }),
     );
     return [{ volumeName: volume.name, containerPath: spec.dataDir }];
+  }
+
+  /** The dumps' directory or named volume, at /backups. */
+  private dumpVolumes(name: string, args: DatabaseArgs, labels: ReturnType<DockerHost["labels"]>) {
+    if (!args.dumps) return [];
+    if (args.engine !== "postgres") throw new pulumi.ResourceError(`Database ${name}: backups are for postgres only`, this);
+    if (args.dumps.kind === "hostPath") return [{ hostPath: args.dumps.path, containerPath: DUMPS_DIR }];
+    const volume = new docker.Volume(
+      `${name}-backups`,
+      { name: databaseDumpsVolumeName(args.host.namePrefix, name), labels },
+      // Dumps are kept like the data: `pulumi destroy` leaves them.
+      args.host.dockerOptions({ parent: this, retainOnDelete: true }),
+    );
+    return [{ volumeName: volume.name, containerPath: DUMPS_DIR }];
   }
 }
 

@@ -23,18 +23,33 @@ describe("Database", () => {
     }
   });
 
-  it("keeps data on the droplet's volume", () => {
-    assert.deepEqual(postgres().inputs.volumes, [{ hostPath: "/mnt/berth/postgres/main", containerPath: "/var/lib/postgresql/data" }]);
-    assert.deepEqual(redis().inputs.volumes, [{ hostPath: "/mnt/berth/redis/cache", containerPath: "/data" }]);
+  it("keeps data on the droplet's volume, and Postgres dumps next to it, at /backups in the container", () => {
+    assert.deepEqual(postgres().inputs.volumes, [
+      { hostPath: "/mnt/berth/postgres/main", containerPath: "/var/lib/postgresql/data" },
+      { hostPath: "/mnt/berth/backups/postgres/main", containerPath: "/backups" },
+    ]);
+    assert.deepEqual(redis().inputs.volumes, [{ hostPath: "/mnt/berth/redis/cache", containerPath: "/data" }], "no dumps for redis");
   });
 
-  it("keeps data in a retained named volume on the local target", async () => {
+  it("mounts the dumps directory even when no daily backup is scheduled (berth backup still works)", async () => {
+    const none = await runProgram({
+      stack: "dev",
+      config: doConfig({ databases: { main: { engine: "postgres", backupKeepDays: 0 }, cache: { engine: "redis" } } }),
+    });
+    assert.deepEqual(none.get(TYPES.container, "main-server").inputs.volumes[1], { hostPath: "/mnt/berth/backups/postgres/main", containerPath: "/backups" });
+  });
+
+  it("keeps data, and Postgres dumps, in retained named volumes on the local target", async () => {
     const local = await runProgram({ stack: "local", config: localConfig() });
     const volume = local.get(TYPES.dockerVolume, "main-data");
     assert.equal(volume.inputs.name, "berth-local-db-main-data");
     assert.equal(volume.retainOnDelete, true);
+    const dumps = local.get(TYPES.dockerVolume, "main-backups");
+    assert.equal(dumps.inputs.name, "berth-local-db-main-backups");
+    assert.equal(dumps.retainOnDelete, true);
     assert.deepEqual(local.get(TYPES.container, "main-server").inputs.volumes, [
       { volumeName: "berth-local-db-main-data", containerPath: "/var/lib/postgresql/data" },
+      { volumeName: "berth-local-db-main-backups", containerPath: "/backups" },
     ]);
   });
 

@@ -87,7 +87,7 @@ describe("committed stacks", () => {
     assert.deepEqual(cloud.map((r) => r.type), []);
     assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.host, undefined);
     assert.equal(run.ofType(TYPES.selfSigned).length, 1);
-    assert.equal(run.ofType(TYPES.dockerVolume).length, 2);
+    assert.equal(run.ofType(TYPES.dockerVolume).length, 3); // each database's data, and main's dumps
     assert.equal(run.ofType(TYPES.localCommand).length, 5); // proxy config, certificate, reload, one health gate per replica
     assert.equal(run.outputs.reservedIp, undefined);
     assert.deepEqual(run.outputs.appUrls.value, { web: ["https://web.localhost:8443"] });
