@@ -8,6 +8,7 @@ import { DockerHost } from "./components/docker-host";
 import { processBaseName, stackPrefix } from "./components/naming";
 import { Proxy } from "./components/proxy";
 import { Server } from "./components/server";
+import { tailscaleArgs } from "./components/server/tailscale";
 import { Certificate } from "./components/tls";
 
 // Validated before any resource is registered: bad config fails here, with every problem listed.
@@ -42,6 +43,8 @@ if (cfg.target === "digitalocean") {
     dataPath: DATA_PATH,
     // One-shot and explicit: the preview then shows the droplet replacement to confirm.
     applyCloudInit: process.env.BERTH_APPLY_CLOUD_INIT === "1",
+    // With berth:tailnet, SSH is reached at the droplet's tailnet name instead of the reserved IP.
+    tailscale: tailscaleArgs(cfg, prefix),
   });
   new Dns("dns", {
     zoneId: cfg.zoneId!,
@@ -51,7 +54,7 @@ if (cfg.target === "digitalocean") {
     proxied: cfg.proxied,
   });
   host = new DockerHost("host", {
-    endpoint: { kind: "ssh", address: server.ipAddress, hostPublicKey: server.hostPublicKey },
+    endpoint: { kind: "ssh", address: server.sshAddress, hostPublicKey: server.hostPublicKey },
     namePrefix: prefix,
     labels,
     stateDir: "/etc/berth",
@@ -79,11 +82,15 @@ const databases = mapValues(
       image: db.image,
       memoryMb: db.memoryMb,
       storage: server ? { kind: "hostPath", path: `${DATA_PATH}/${db.engine}/${name}` } : { kind: "volume" },
-      // Dumps go to the volume, so they outlive the droplet. The local target has no scheduler.
-      backup:
-        server && db.backupKeepDays > 0
-          ? { directory: `${DATA_PATH}/backups/${db.engine}/${name}`, keepDays: db.backupKeepDays }
-          : undefined,
+      // Dumps go to the volume, so they outlive the droplet; `berth backup` and `berth restore` use them.
+      dumps:
+        db.engine !== "postgres"
+          ? undefined
+          : server
+            ? { kind: "hostPath", path: `${DATA_PATH}/backups/${db.engine}/${name}` }
+            : { kind: "volume" },
+      // Daily dumps; the local target has no scheduler.
+      backup: server && db.backupKeepDays > 0 ? { keepDays: db.backupKeepDays } : undefined,
     }),
 );
 
@@ -94,6 +101,7 @@ const apps = mapValues(
     new App(name, {
       host,
       image: app.image,
+      build: app.build,
       release: app.release,
       releaseTimeoutSeconds: app.releaseTimeoutSeconds,
       processes: app.processes,
@@ -140,11 +148,16 @@ export const appUrls = mapValues(cfg.apps, (app) => [
   ...new Set(Object.values(app.processes).flatMap((p) => p.route?.hosts ?? []).map((h) => `https://${h}${httpsSuffix}`)),
 ]);
 /** How to log in to the droplet. */
-export const sshCommand = server ? pulumi.interpolate`ssh root@${server.ipAddress}` : undefined;
+export const sshCommand = server ? pulumi.interpolate`ssh root@${server.sshAddress}` : undefined;
 /** Container names of each app's replicas, by process. */
 export const replicaNames = mapValues(apps, (app) => app.replicaNames);
 /** Database connection strings (secret). */
 export const databaseUrls = pulumi.secret(mapValues(databases, (db) => db.url));
+/** How operators' tools (the `berth` CLI) reach the Docker engine: `{ kind: "local" }` or `{ kind: "ssh", user, address, hostPublicKey }`. */
+export const dockerHost = host.access;
+/** Each database's engine and container, for the `berth` CLI: `{ main: { engine: "postgres", container: "berth-prod-db-main" } }`. */
+const databaseContainers = mapValues(databases, (db) => ({ engine: db.engine, container: db.containerName }));
+export { databaseContainers as databases };
 
 function mapValues<T, R>(record: Record<string, T>, fn: (value: T, key: string) => R): Record<string, R> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value, key)]));

@@ -1,6 +1,8 @@
 import { processBaseName, WEB_PROCESS } from "../naming";
+import { buildIssues } from "./build-rules";
 import { PROCESS_DEFAULTS, WEB_SHORTHAND_KEYS, writtenProcesses } from "./processes";
 import { ParsedStack, ProcessInput, TARGET_DEFAULTS } from "./schema";
+import { tailscaleIssues, usesTailnet } from "./tailscale-rules";
 
 /**
  * Rules that span several keys. Each problem is reported with the key path it concerns and what is
@@ -17,6 +19,7 @@ const INJECTED_ENV = { postgres: "DATABASE_URL", redis: "REDIS_URL" } as const;
 export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
   return [
     ...targetIssues(cfg),
+    ...tailscaleIssues(cfg),
     ...tlsIssues(cfg),
     ...processIssues(cfg),
     ...routeIssues(cfg),
@@ -25,6 +28,7 @@ export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
     ...envIssues(cfg),
     ...secretIssues(cfg),
     ...registryIssues(cfg),
+    ...buildIssues(cfg),
   ];
 }
 
@@ -41,10 +45,13 @@ function targetIssues(cfg: ParsedStack): RuleIssue[] {
         got: cfg.sshKeys,
       });
     }
-    if (cfg.sshAllowFrom.length === 0) {
+    // Over Tailscale, port 22 may stay closed to every public address.
+    if (cfg.sshAllowFrom.length === 0 && !usesTailnet(cfg)) {
       issues.push({
         path: ["sshAllowFrom"],
-        message: "must list at least one CIDR for the digitalocean target (Pulumi reaches Docker over SSH)",
+        message:
+          "must list at least one CIDR for the digitalocean target (Pulumi reaches Docker over SSH), " +
+          "unless berth:tailnet is set (then Pulumi reaches SSH over Tailscale)",
         got: cfg.sshAllowFrom,
       });
     }

@@ -125,8 +125,37 @@ export const jobSchema = strictObject({
   memoryMb: memoryMb.optional(),
 });
 
+/** A repository to push a built image to: [registry[:port]/]path, with an optional tag. */
+const pushRepository = pattern(
+  /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/,
+  "an image repository such as ghcr.io/acme/web (a tag is optional; no digest)",
+);
+
+/** A path inside the project, or relative to it: no spaces at either end, no NUL. */
+const projectPath = pattern(/^(?!\s)[^\0]{1,1024}(?<!\s)$/, "a path relative to the project directory, such as ../web or examples/app");
+
+/**
+ * Build the app's image from source on the Docker host that runs it (Dokku's model: no registry).
+ * Exactly one of `image` and `build` is given.
+ */
+export const buildSchema = strictObject({
+  /** The build context: a directory, relative to the project directory (where Pulumi.yaml is). */
+  context: projectPath,
+  /** The Dockerfile, relative to the context. */
+  dockerfile: projectPath.default("Dockerfile"),
+  /** The Dockerfile stage to build (`docker build --target`). */
+  target: pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "a Dockerfile stage name").optional(),
+  /** Build arguments (`--build-arg`). Plain config only: a secret belongs in berth:secrets, which reaches the container, not the image. */
+  args: z.record(envName, envValue, { error: "must be a map of build argument names to values" }).default({}),
+  /** Also push the built image to this repository, with the credentials of its `registries` entry. */
+  push: pushRepository.optional(),
+});
+
 export const appSchema = strictObject({
-  image: imageRef,
+  /** The image to run (exactly one of image and build). */
+  image: imageRef.optional(),
+  /** Build the image from source on the Docker host instead (exactly one of image and build). */
+  build: buildSchema.optional(),
   /** Runs once per release (image, env, secrets or databases), before any new replica starts. */
   release: commandSchema.optional(),
   releaseTimeoutSeconds: integer(1, 86400).default(900),
@@ -186,6 +215,13 @@ const md5Fingerprint = pattern(
   "an SSH key MD5 fingerprint such as 3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa",
 );
 
+/** A DNS label, as Tailscale takes a machine name (lowercase here, as MagicDNS names are). */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_LABEL_ALLOWED = "a DNS label: 1 to 63 lowercase letters, digits and '-', not starting or ending with '-'";
+
+/** Tailscale's rule for an ACL tag (tailcfg.CheckTag, see components/server/tailscale.ts), lowercase. */
+const tailscaleTag = pattern(/^tag:[a-z][a-z0-9-]*$/, "a Tailscale ACL tag such as tag:berth ('tag:', then a lowercase letter, then letters, digits or '-')");
+
 export const stackSchema = strictObject({
   target: oneOf(TARGETS).default("digitalocean"),
 
@@ -203,6 +239,20 @@ export const stackSchema = strictObject({
   ipv6: boolean().default(true),
   volumeSizeGb: integer(1, 16384).default(20),
   swapSizeGb: integer(0, 64).default(2),
+  /** The tailnet's MagicDNS domain: when set, the droplet joins it and Pulumi reaches SSH over Tailscale. */
+  tailnet: pattern(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "a tailnet's MagicDNS domain such as tail1234.ts.net (lowercase DNS labels separated by dots)",
+  ).optional(),
+  /** The droplet's machine name in the tailnet; default the stack's prefix, e.g. berth-prod. */
+  tailscaleHostname: pattern(DNS_LABEL, DNS_LABEL_ALLOWED).optional(),
+  /** ACL tags the droplet advertises; its auth key must be allowed to apply them. Tagged nodes have key expiry off by default. */
+  tailscaleTags: z
+    .array(tailscaleTag, { error: "must be a list of Tailscale ACL tags such as tag:berth" })
+    .min(1, { error: "must list at least one tag (an untagged node's key expires, and the droplet would drop off the tailnet)" })
+    .default(["tag:berth"]),
+  /** The auth key the droplet joins the tailnet with (set with --secret; never echoed in an error). */
+  tailscaleAuthKey: pattern(/^\S+$/, "a Tailscale auth key such as tskey-auth-..., without spaces").optional(),
 
   zoneId: pattern(/^[0-9a-f]{32}$/, "a Cloudflare zone id (32 hex characters)").optional(),
   proxied: boolean().default(true),

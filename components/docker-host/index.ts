@@ -2,7 +2,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerLabels } from "../naming";
-import { sshOptions } from "./ssh";
+import { ImageBuild, imageBuildInputs, localPlatform } from "./build";
+import { SSH_USER, sshOptions } from "./ssh";
 
 /** How a DockerHost reaches its engine. */
 export type DockerEndpoint =
@@ -14,6 +15,14 @@ export type DockerEndpoint =
       hostPublicKey: pulumi.Input<string>;
     }
   /** The local engine: DOCKER_HOST, or the default socket. */
+  | { kind: "local" };
+
+/**
+ * How an operator's tool (the `berth` CLI) reaches the engine: the stack output `dockerHost`.
+ * Holds no secret: the host key is public, and the user's own SSH key does the login.
+ */
+export type DockerHostAccess =
+  | { kind: "ssh"; user: string; address: string; hostPublicKey: string }
   | { kind: "local" };
 
 export interface DockerHostArgs {
@@ -61,6 +70,8 @@ export class DockerHost extends pulumi.ComponentResource {
   public readonly dataNetwork: docker.Network;
   public readonly edgeNetworkName: pulumi.Output<string>;
   public readonly dataNetworkName: pulumi.Output<string>;
+  /** How operators' tools reach this engine, derived from the endpoint the host was given. */
+  public readonly access: pulumi.Output<DockerHostAccess>;
 
   private readonly endpoint: DockerEndpoint;
   private readonly ready: pulumi.Input<pulumi.Resource>[];
@@ -73,6 +84,7 @@ export class DockerHost extends pulumi.ComponentResource {
   /** Whether the host runs systemd, so berth can schedule jobs there (a droplet, not `local`). */
   public readonly hasSystemd: boolean;
   private readonly images = new Map<string, docker.RemoteImage>();
+  private readonly registries: NonNullable<DockerHostArgs["registries"]>;
 
   constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:index:DockerHost", name, {}, opts);
@@ -82,6 +94,7 @@ export class DockerHost extends pulumi.ComponentResource {
     this.stackLabels = args.labels;
     this.stateDir = args.stateDir;
     this.hostId = args.hostId;
+    this.registries = args.registries ?? [];
     this.hasSystemd = args.endpoint.kind === "ssh";
 
     const registryAuth = args.registries?.flatMap((r) =>
@@ -91,7 +104,7 @@ export class DockerHost extends pulumi.ComponentResource {
       `${name}-docker`,
       args.endpoint.kind === "ssh"
         ? {
-            host: pulumi.interpolate`ssh://root@${args.endpoint.address}`,
+            host: pulumi.interpolate`ssh://${SSH_USER}@${args.endpoint.address}`,
             sshOpts: pulumi.output(args.endpoint.hostPublicKey).apply(sshOptions),
             // No connection when the provider is configured: a `pulumi preview` on a pull request
             // runs where SSH to the droplet is not allowed.
@@ -114,8 +127,9 @@ export class DockerHost extends pulumi.ComponentResource {
     );
     this.edgeNetworkName = this.edgeNetwork.name;
     this.dataNetworkName = this.dataNetwork.name;
+    this.access = accessOf(args.endpoint);
 
-    this.registerOutputs({ edgeNetworkName: this.edgeNetworkName, dataNetworkName: this.dataNetworkName });
+    this.registerOutputs({ edgeNetworkName: this.edgeNetworkName, dataNetworkName: this.dataNetworkName, access: this.access });
   }
 
   /** Options for a Docker resource on this host: its provider, and readiness before anything else. */
@@ -161,6 +175,28 @@ export class DockerHost extends pulumi.ComponentResource {
     return image.imageId;
   }
 
+  /**
+   * The engine's id of an image built from source on this host (components/docker-host/build.ts).
+   * The id changes exactly when the built image does, so it rolls the containers that use it.
+   * With `push`, the registry's digest reference instead: the image is on the host under it too.
+   */
+  build(name: string, spec: ImageBuild, opts: { parent?: pulumi.Resource } = {}): pulumi.Output<string> {
+    const image = new docker.Image(
+      `${this.namePrefix}-build-${name}`,
+      imageBuildInputs(spec, {
+        localRepository: `${this.namePrefix}-${name}`,
+        hostTag: this.hostId ?? "local",
+        pushTag: this.namePrefix,
+        platform: this.endpoint.kind === "ssh" ? "linux/amd64" : localPlatform(),
+        registries: this.registries,
+      }),
+      // The provider's Diff never replaces an image (every change is an update that rebuilds):
+      // stated all the same.
+      this.dockerOptions({ deleteBeforeReplace: false, ...opts }),
+    );
+    return image.repoDigest;
+  }
+
   /** `labels(extra)` as a plain map, for a container berth runs from a host script. */
   labelMap(extra: Record<string, string> = {}): pulumi.Output<Record<string, string>> {
     return pulumi.all(this.labels(extra)).apply((list) => Object.fromEntries(list.map((l) => [l.label, l.value])));
@@ -200,7 +236,7 @@ export class DockerHost extends pulumi.ComponentResource {
         ...common,
         connection: {
           host: endpoint.address,
-          user: "root",
+          user: SSH_USER,
           hostKey: endpoint.hostPublicKey,
           // A fresh droplet takes a minute or two to accept SSH.
           dialErrorLimit: 40,
@@ -210,6 +246,13 @@ export class DockerHost extends pulumi.ComponentResource {
       options,
     );
   }
+}
+
+function accessOf(endpoint: DockerEndpoint): pulumi.Output<DockerHostAccess> {
+  if (endpoint.kind === "local") return pulumi.output({ kind: "local" as const });
+  return pulumi
+    .all([endpoint.address, endpoint.hostPublicKey])
+    .apply(([address, hostPublicKey]) => ({ kind: "ssh" as const, user: SSH_USER, address, hostPublicKey }));
 }
 
 /** Names Docker Hub goes by in an image reference. */
