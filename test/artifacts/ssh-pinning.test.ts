@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { sshOptions } from "../../components/docker-host/ssh";
+import { freePort, keygen, startSshd as startServer, stopSshd as stopServer } from "../harness/sshd";
 import { runTool, tempDir } from "../harness/tools";
 
 /**
@@ -19,43 +19,12 @@ describe("SSH host key pinning (real ssh against a real sshd)", function () {
   let port: number;
   let sshd: ChildProcess | undefined;
 
-  const keygen = (file: string) => {
-    const made = runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { debianPackage: "openssh-client" });
-    assert.equal(made.status, 0, made.stderr);
-    return fs.readFileSync(`${file}.pub`, "utf8").trim();
-  };
-
   async function startSshd(hostKey: string): Promise<void> {
-    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-    const config = path.join(dir, "sshd_config");
-    fs.writeFileSync(
-      config,
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${hostKey}`,
-        `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "PermitRootLogin prohibit-password",
-        "StrictModes no",
-        `PidFile ${path.join(dir, "sshd.pid")}`,
-        "",
-      ].join("\n"),
-    );
-    sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", config], { stdio: "ignore" });
-    for (let i = 0; i < 50; i++) {
-      if (await new Promise((ok) => net.connect(port, "127.0.0.1").once("connect", function (this: net.Socket) { this.destroy(); ok(true); }).once("error", () => ok(false)))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("sshd did not start");
+    sshd = await startServer(dir, port, hostKey);
   }
 
   async function stopSshd(): Promise<void> {
-    if (!sshd) return;
-    const exited = new Promise((r) => sshd!.once("exit", r));
-    sshd.kill();
-    await exited;
+    await stopServer(sshd);
     sshd = undefined;
   }
 
@@ -69,12 +38,7 @@ describe("SSH host key pinning (real ssh against a real sshd)", function () {
     dir = tempDir("ssh");
     clientKey = path.join(dir, "client");
     fs.writeFileSync(path.join(dir, "authorized_keys"), keygen(clientKey) + "\n");
-    port = await new Promise<number>((ok) => {
-      const probe = net.createServer().listen(0, "127.0.0.1", () => {
-        const p = (probe.address() as net.AddressInfo).port;
-        probe.close(() => ok(p));
-      });
-    });
+    port = await freePort();
   });
   afterEach(stopSshd);
 

@@ -1,14 +1,15 @@
 import { strict as assert } from "assert";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { promisify } from "util";
 import { Deployment } from "./harness/deployment";
 import { e2eEnvironment } from "./support/environment";
 import { fetchVia } from "./support/http";
 import { EXAMPLE_WORKER, exampleApp, exampleStack } from "./support/stack";
-import { runTool, tempDir } from "../harness/tools";
+import { tempDir } from "../harness/tools";
+import { fakePulumi as fakeStackCli } from "../harness/fake-pulumi";
+import { freePort, keygen, startSshd, stopSshd } from "../harness/sshd";
 
 const STACK = "e2e-cli";
 const DB = `berth-${STACK}-db-main`;
@@ -214,32 +215,10 @@ describe("e2e: the berth CLI (ps, logs, run, exec, backup, backups, restore)", f
       hostKey = keygen(path.join(dir, "host_key"));
       fs.writeFileSync(path.join(dir, "authorized_keys"), `${clientKey}\n`);
       port = await freePort();
-      fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-      fs.writeFileSync(
-        path.join(dir, "sshd_config"),
-        [
-          `Port ${port}`,
-          "ListenAddress 127.0.0.1",
-          `HostKey ${path.join(dir, "host_key")}`,
-          `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
-          "PasswordAuthentication no",
-          "KbdInteractiveAuthentication no",
-          "PermitRootLogin prohibit-password",
-          "StrictModes no",
-          `PidFile ${path.join(dir, "sshd.pid")}`,
-          "",
-        ].join("\n"),
-      );
-      sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: "ignore" });
-      await waitFor(() => new Promise<boolean>((ok) => net.connect(port, "127.0.0.1").once("connect", function (this: net.Socket) { this.destroy(); ok(true); }).once("error", () => ok(false))));
+      sshd = await startSshd(dir, port, path.join(dir, "host_key"));
     });
 
-    after(async () => {
-      if (!sshd) return;
-      const exited = new Promise((r) => sshd!.once("exit", r));
-      sshd.kill();
-      await exited;
-    });
+    after(() => stopSshd(sshd));
 
     /** The CLI with a stack whose dockerHost is this sshd, presenting `presented`, and only the key file in HOME. */
     const overSsh = (args: string[], pinned: string) => {
@@ -266,23 +245,10 @@ describe("e2e: the berth CLI (ps, logs, run, exec, backup, backups, restore)", f
   });
 });
 
-/** A stand-in `pulumi`: `stack output --json -s e2e-cli` prints these outputs as the real CLI would; any other stack does not exist. */
+/** A stand-in `pulumi` that knows this suite's stack, printing secret outputs as the real CLI does without --show-secrets. */
 function fakePulumi(outputs: Record<string, unknown>): string {
-  const dir = tempDir("cli-e2e-pulumi");
   const printed = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, SECRET_OUTPUTS.includes(k) ? "[secret]" : v]));
-  fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(printed, null, 4));
-  fs.writeFileSync(
-    path.join(dir, "pulumi"),
-    [
-      "#!/bin/sh",
-      `if [ "$1 $2 $3 $4 $5" = "stack output --json -s ${STACK}" ]; then cat '${dir}/outputs.json'; exit 0; fi`,
-      `echo "error: no stack named '$5' found" >&2`,
-      "exit 255",
-      "",
-    ].join("\n"),
-    { mode: 0o755 },
-  );
-  return dir;
+  return fakeStackCli(STACK, printed);
 }
 
 /** `node bin/berth.js <args>` with the stand-in pulumi first on PATH; stdin is /dev/null unless `input` is given. */
@@ -327,21 +293,6 @@ async function sql(query: string): Promise<string> {
 
 async function docker(...args: string[]): Promise<string> {
   return (await promisify(execFile)("docker", args)).stdout;
-}
-
-function keygen(file: string): string {
-  const made = runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { debianPackage: "openssh-client" });
-  assert.equal(made.status, 0, made.stderr);
-  return fs.readFileSync(`${file}.pub`, "utf8").trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (probe.address() as net.AddressInfo).port;
-      probe.close(() => ok(p));
-    });
-  });
 }
 
 async function waitFor<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {

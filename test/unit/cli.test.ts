@@ -20,6 +20,7 @@ import { FAKE } from "../harness/fakes";
 import { runProgram } from "../harness/program";
 import { doConfig, localConfig } from "../harness/stacks";
 import { tempDir } from "../harness/tools";
+import { fakePulumi as fakeStackCli } from "../harness/fake-pulumi";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SPECS = COMMANDS.map((c) => c.spec);
@@ -33,29 +34,9 @@ const OUTPUTS = {
   replicaNames: { web: { web: ["berth-known-web-0-a1b2c3d"], worker: ["berth-known-web-worker-0-e4f5a6b"] } },
 };
 
-/**
- * A stand-in `pulumi` on PATH: like the real CLI, `stack output --json -s known` prints the outputs,
- * and any other stack fails with exit 255 and `error: no stack named '<x>' found`.
- */
+/** A stand-in `pulumi` on PATH that knows one stack, `known` (test/harness/fake-pulumi.ts). */
 function fakePulumi(outputs: unknown = OUTPUTS): string {
-  const dir = tempDir("cli-pulumi");
-  fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
-  fs.writeFileSync(
-    path.join(dir, "pulumi"),
-    [
-      "#!/bin/sh",
-      `echo "$@" >> '${dir}/calls'`,
-      'if [ "$1 $2 $3 $4" = "stack output --json -s" ] && [ "$5" = known ]; then',
-      `  cat '${dir}/outputs.json'`,
-      "  exit 0",
-      "fi",
-      `echo "error: no stack named '$5' found" >&2`,
-      "exit 255",
-      "",
-    ].join("\n"),
-    { mode: 0o755 },
-  );
-  return dir;
+  return fakeStackCli("known", outputs);
 }
 
 interface Run {
