@@ -128,30 +128,28 @@ export class Database extends pulumi.ComponentResource {
   }
 
   private dataVolumes(name: string, args: DatabaseArgs, spec: EngineSpec, labels: ReturnType<DockerHost["labels"]>) {
-    if (args.storage.kind === "hostPath") {
-      return [{ hostPath: args.storage.path, containerPath: spec.dataDir }];
-    }
-    const volume = new docker.Volume(
-      `${name}-data`,
-      { name: `${args.host.namePrefix}-db-${name}-data`, labels },
-      // Like the droplet's volume, the data outlives `pulumi destroy`.
-      args.host.dockerOptions({ parent: this, retainOnDelete: true }),
-    );
-    return [{ volumeName: volume.name, containerPath: spec.dataDir }];
+    // Like the droplet's volume, the data outlives `pulumi destroy`.
+    return [this.mount(`${name}-data`, args.host, args.storage, `${args.host.namePrefix}-db-${name}-data`, spec.dataDir, labels)];
   }
 
   /** The dumps' directory or named volume, at /backups. */
   private dumpVolumes(name: string, args: DatabaseArgs, labels: ReturnType<DockerHost["labels"]>) {
     if (!args.dumps) return [];
     if (args.engine !== "postgres") throw new pulumi.ResourceError(`Database ${name}: backups are for postgres only`, this);
-    if (args.dumps.kind === "hostPath") return [{ hostPath: args.dumps.path, containerPath: DUMPS_DIR }];
+    // Dumps are kept like the data: `pulumi destroy` leaves them.
+    return [this.mount(`${name}-backups`, args.host, args.dumps, databaseDumpsVolumeName(args.host.namePrefix, name), DUMPS_DIR, labels)];
+  }
+
+  /** A host directory as it is, or a named Docker volume that `pulumi destroy` leaves behind. */
+  private mount(resourceName: string, host: DockerHost, storage: DatabaseStorage, volumeName: string, containerPath: string, labels: ReturnType<DockerHost["labels"]>) {
+    if (storage.kind === "hostPath") return { hostPath: storage.path, containerPath };
     const volume = new docker.Volume(
-      `${name}-backups`,
-      { name: databaseDumpsVolumeName(args.host.namePrefix, name), labels },
-      // Dumps are kept like the data: `pulumi destroy` leaves them.
-      args.host.dockerOptions({ parent: this, retainOnDelete: true }),
+      resourceName,
+      { name: volumeName, labels },
+      // The provider's default order (provider-model.ts, volume), stated.
+      host.dockerOptions({ parent: this, retainOnDelete: true, deleteBeforeReplace: false }),
     );
-    return [{ volumeName: volume.name, containerPath: DUMPS_DIR }];
+    return { volumeName: volume.name, containerPath };
   }
 }
 
