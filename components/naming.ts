@@ -64,3 +64,26 @@ export function databaseDumpsVolumeName(prefix: string, db: string): string {
 export function oneOffRunName(prefix: string, app: string, id: string): string {
   return `${prefix}-${app}_run-${id}`;
 }
+
+/** What an off-site backup object holds: a `pg_dump --format=custom` or a Redis RDB snapshot. */
+export const OFFSITE_BACKUP_EXTENSIONS = { postgres: "dump", redis: "rdb" } as const;
+
+/**
+ * Key of an off-site backup object in the stack's bucket, age-encrypted:
+ * `postgres/main/main-20261122T030512Z.dump.age`, `redis/cache/cache-20261122T030512Z.rdb.age`.
+ * `stamp` is the UTC time as `date -u +%Y%m%dT%H%M%SZ` prints it (DUMP_TIME_FORMAT).
+ */
+export function offsiteBackupKey(engine: keyof typeof OFFSITE_BACKUP_EXTENSIONS, db: string, stamp: string): string {
+  return `${offsiteBackupPrefix(engine, db)}${db}-${stamp}.${OFFSITE_BACKUP_EXTENSIONS[engine]}.age`;
+}
+
+/** The key prefix every off-site backup of one database shares (for listing it). */
+export function offsiteBackupPrefix(engine: keyof typeof OFFSITE_BACKUP_EXTENSIONS, db: string): string {
+  return `${engine}/${db}/`;
+}
+
+/** Matches the key of an off-site backup of database `db`; group 1 is its UTC time stamp. */
+export function offsiteBackupKeyPattern(engine: keyof typeof OFFSITE_BACKUP_EXTENSIONS, db: string): RegExp {
+  const esc = (s: string) => s.replace(/[^A-Za-z0-9]/g, "\\$&");
+  return new RegExp(`^${esc(offsiteBackupPrefix(engine, db) + db)}-(\\d{8}T\\d{6}Z)\\.${OFFSITE_BACKUP_EXTENSIONS[engine]}\\.age$`);
+}
