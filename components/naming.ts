@@ -87,3 +87,11 @@ export function offsiteBackupKeyPattern(engine: keyof typeof OFFSITE_BACKUP_EXTE
   const esc = (s: string) => s.replace(/[^A-Za-z0-9]/g, "\\$&");
   return new RegExp(`^${esc(offsiteBackupPrefix(engine, db) + db)}-(\\d{8}T\\d{6}Z)\\.${OFFSITE_BACKUP_EXTENSIONS[engine]}\\.age$`);
 }
+
+/**
+ * Container name of the short-lived helper `berth restore` runs on a stopped Redis's data (the
+ * snapshot loaded and written back as its append-only file); `id` tells runs apart.
+ */
+export function restoreHelperName(prefix: string, db: string, id: string): string {
+  return `${prefix}-db-${db}_restore-${id}`;
+}

@@ -48,13 +48,44 @@ export const hostName = pattern(
 );
 
 /**
+ * Docker's longest repository name, registry host included: moby/moby v20.10.24,
+ * vendor/github.com/docker/distribution/reference/reference.go:36-37 (NameTotalLengthMax), checked in Parse (:201).
+ */
+export const DOCKER_NAME_MAX = 255;
+
+/** The repository name of an image reference: the reference without its digest and tag. */
+export function repositoryName(ref: string): string {
+  const name = ref.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+/** A reference matching `re` whose repository name Docker takes (at most DOCKER_NAME_MAX characters). */
+export function dockerReference(re: RegExp, allowed: string) {
+  const error = `must be ${allowed}, its repository name at most ${DOCKER_NAME_MAX} characters`;
+  return z
+    .string({ error })
+    .regex(re, { error })
+    .refine((ref) => repositoryName(ref).length <= DOCKER_NAME_MAX, { error });
+}
+
+/**
  * A Docker image reference: [registry[:port]/]path[:tag][@digest]. Anything with whitespace or
  * uppercase path characters is refused here rather than by the Docker engine mid-deploy.
  */
-export const imageRef = pattern(
+export const imageRef = dockerReference(
   /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
   "a Docker image reference such as ghcr.io/acme/web:1.4.2, without spaces",
 );
+
+/**
+ * No NUL character in a string that becomes an argument or an environment value: execve(2) takes
+ * NUL-terminated strings, and Go refuses one with a NUL (EINVAL) before it gets there (moby/moby
+ * v20.10.24, vendor/golang.org/x/sys/unix/syscall.go:36-45, ByteSliceFromString), so the container
+ * or one-off run would fail mid-deploy.
+ */
+export const NUL_ERROR = "must not contain a NUL character (\\0): no command or environment can carry one";
+export const hasNoNul = (value: string) => !value.includes("\0");
 
 /** An environment variable name. */
 export const envName = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name (letters, digits, '_')");
@@ -81,9 +112,17 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `has unknown setting ${issue.keys.map((k) => `'${k}'`).join(", ")} (known: ${known})`
+        ? `has unknown setting ${issue.keys.map((k) => `'${shortKey(k)}'`).join(", ")} (known: ${known})`
         : "must be an object",
   });
+}
+
+/**
+ * A key name as an error shows it: a huge one (a pasted value, say) is cut to its start and length,
+ * so one bad key cannot make an error thousands of characters long.
+ */
+export function shortKey(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 40)}... (${name.length} characters)` : name;
 }
 
 /** A map from names to values; the names are checked with `key`. */

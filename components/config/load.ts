@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, SECRET_KEYS, StackConfig } from "./parse";
+import { ConfigError, parseStackConfig, SECRET_KEYS, SECRET_PATHS, StackConfig } from "./parse";
 
 export type LoadedConfig = StackConfig<pulumi.Output<string>>;
 
@@ -12,8 +12,12 @@ const NAMESPACE = "berth";
 export function loadStackConfig(): LoadedConfig {
   const raw = readNamespace();
   const plain = SECRET_KEYS.filter((key) => raw[key] !== undefined && isStoredInPlainText(`${NAMESPACE}:${key}`));
-  if (plain.length > 0) {
-    throw new ConfigError(plain.map((key) => `${NAMESPACE}:${key} must be set with --secret (e.g. ${SET_SECRET[key]}); it is stored in plain text now`));
+  const plainPaths = plainSecretPaths(raw);
+  if (plain.length + plainPaths.length > 0) {
+    throw new ConfigError([
+      ...plain.map((key) => `${NAMESPACE}:${key} must be set with --secret (e.g. ${SET_SECRET[key]}); it is stored in plain text now`),
+      ...plainPaths,
+    ]);
   }
   const cfg = parseStackConfig(raw);
   const secret = (values: Record<string, string>) =>
@@ -28,7 +32,23 @@ export function loadStackConfig(): LoadedConfig {
       registries: secret(cfg.secrets.registries),
     },
     tailscaleAuthKey: cfg.tailscaleAuthKey === undefined ? undefined : pulumi.secret(cfg.tailscaleAuthKey),
+    backups: { ...cfg.backups, heartbeatUrl: cfg.backups.heartbeatUrl === undefined ? undefined : pulumi.secret(cfg.backups.heartbeatUrl) },
   };
+}
+
+/**
+ * A secret inside a plain key (`--secret --path`): Pulumi marks the whole top-level key secure when
+ * any value inside it is (pulumi/pulumi v3.248.0, sdk/go/common/resource/config/map.go L104-L113
+ * SecureKeys, and map_test.go L288, an object with one secure leaf is a secure object value).
+ */
+function plainSecretPaths(raw: Record<string, unknown>): string[] {
+  return SECRET_PATHS.filter(([key, field]) => {
+    const value = raw[key];
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[field] !== undefined && isStoredInPlainText(`${NAMESPACE}:${key}`);
+  }).map(
+    ([key, field]) =>
+      `${NAMESPACE}:${key}.${field} must be set with --secret (e.g. pulumi config set --secret --path '${key}.${field}' https://hc-ping.com/<uuid>); it is stored in plain text now`,
+  );
 }
 
 /** How to set each secret key the right way, for the error that finds it in plain text. */
@@ -39,12 +59,13 @@ const SET_SECRET: Record<(typeof SECRET_KEYS)[number], string> = {
 
 /** Every `berth:` key, structured values parsed from the JSON text Pulumi passes them as. */
 function readNamespace(): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!key.startsWith(`${NAMESPACE}:`)) continue;
-    out[key.slice(NAMESPACE.length + 1)] = parseStructured(value);
-  }
-  return out;
+  // fromEntries makes every key an own property: `berth:__proto__` stays a key (an unknown one), where
+  // an assignment would set the object's prototype instead and the key would vanish.
+  return Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([key]) => key.startsWith(`${NAMESPACE}:`))
+      .map(([key, value]) => [key.slice(NAMESPACE.length + 1), parseStructured(value)]),
+  );
 }
 
 function parseStructured(value: string): unknown {

@@ -1,6 +1,8 @@
 import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
+import { shortKey } from "./fields";
 import { crossFieldIssues, RuleIssue } from "./rules";
+import { BackupsConfig, resolveBackups } from "../backup/config";
 import { AppConfig, resolveApp } from "./processes";
 import {
   DatabaseConfig,
@@ -15,7 +17,7 @@ import {
 
 /** The validated stack config with every default resolved. `S` is how secret values are held. */
 export interface StackConfig<S = string>
-  extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "apps" | "databases" | "secrets" | "tailscaleAuthKey"> {
+  extends Omit<ParsedStack, "tlsMode" | "httpPort" | "httpsPort" | "apps" | "databases" | "secrets" | "tailscaleAuthKey" | "backups"> {
   target: Target;
   tlsMode: TlsMode;
   httpPort: number;
@@ -31,6 +33,8 @@ export interface StackConfig<S = string>
   };
   /** The auth key the droplet joins the tailnet with (`berth:tailscaleAuthKey`). */
   tailscaleAuthKey?: S;
+  /** Scheduled backups (`berth:backups`), defaults resolved; the heartbeat URL is a secret. */
+  backups: BackupsConfig<S>;
 }
 
 /**
@@ -83,6 +87,7 @@ function resolveDefaults(cfg: ParsedStack): StackConfig {
     bindAddress: targetDefaults.bindAddress,
     apps: Object.fromEntries(Object.entries(cfg.apps).map(([name, app]) => [name, resolveApp(app)])),
     databases,
+    backups: resolveBackups(cfg),
   };
 }
 
@@ -90,7 +95,7 @@ export function keyPath(path: readonly PropertyKey[]): string {
   let out = NAMESPACE + ":";
   path.forEach((part, i) => {
     if (typeof part === "number") out += `[${part}]`;
-    else out += (i === 0 ? "" : ".") + String(part);
+    else out += (i === 0 ? "" : ".") + shortKey(String(part));
   });
   return out;
 }
@@ -98,8 +103,11 @@ export function keyPath(path: readonly PropertyKey[]): string {
 /** Keys whose values are secrets: set with --secret, never echoed back, not even in an error. */
 export const SECRET_KEYS = ["secrets", "tailscaleAuthKey"] as const;
 
+/** Secret values inside an otherwise plain key: set with `--secret --path`, never echoed back either. */
+export const SECRET_PATHS = [["backups", "heartbeatUrl"]] as const;
+
 function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return (SECRET_KEYS as readonly PropertyKey[]).includes(path[0]);
+  return (SECRET_KEYS as readonly PropertyKey[]).includes(path[0]) || SECRET_PATHS.some((p) => p.every((part, i) => path[i] === part));
 }
 
 function describe(value: unknown): string {

@@ -55,6 +55,8 @@ export interface ProcessConfig {
   memoryMb: number;
   cpus?: number;
   destroyGraceSeconds: number;
+  /** Most processes and threads per replica. */
+  pidsLimit: number;
 }
 
 /** A process with every default resolved; app-wide limits fill what the process leaves unset. */
@@ -80,6 +82,7 @@ export function resolveProcess(app: ParsedApp, p: ProcessInput): ProcessConfig {
     memoryMb: p.memoryMb ?? app.memoryMb,
     cpus: p.cpus ?? app.cpus,
     destroyGraceSeconds: p.destroyGraceSeconds ?? app.destroyGraceSeconds,
+    pidsLimit: p.pidsLimit ?? app.pidsLimit,
   };
 }
 
@@ -101,6 +104,10 @@ export interface AppConfig {
   databases: string[];
   memoryMb: number;
   cpus?: number;
+  /** Most processes and threads per container of the release and jobs (processes have their own). */
+  pidsLimit: number;
+  /** Capabilities every container of the app adds back after dropping ALL. */
+  capAdd: string[];
   processes: Record<string, ProcessConfig>;
   jobs: Record<string, JobConfig & { memoryMb: number }>;
 }
@@ -118,6 +125,8 @@ export function resolveApp(app: ParsedApp): AppConfig {
     databases: app.databases,
     memoryMb: app.memoryMb,
     cpus: app.cpus,
+    pidsLimit: app.pidsLimit,
+    capAdd: app.capAdd,
     processes,
     jobs,
   };

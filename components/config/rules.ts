@@ -1,8 +1,12 @@
 import { processBaseName, WEB_PROCESS } from "../naming";
 import { buildIssues } from "./build-rules";
+import { shortKey } from "./fields";
 import { PROCESS_DEFAULTS, WEB_SHORTHAND_KEYS, writtenProcesses } from "./processes";
 import { ParsedStack, ProcessInput, TARGET_DEFAULTS } from "./schema";
 import { tailscaleIssues, usesTailnet } from "./tailscale-rules";
+import { backupsIssues } from "../backup/config";
+import { dropletBackupIssues } from "./droplet-backup-rules";
+import { acmeIssues } from "../tls/rules";
 
 /**
  * Rules that span several keys. Each problem is reported with the key path it concerns and what is
@@ -20,10 +24,12 @@ export function crossFieldIssues(cfg: ParsedStack): RuleIssue[] {
   return [
     ...targetIssues(cfg),
     ...tailscaleIssues(cfg),
+    ...dropletBackupIssues(cfg),
     ...tlsIssues(cfg),
     ...processIssues(cfg),
     ...routeIssues(cfg),
     ...backupIssues(cfg),
+    ...backupsIssues(cfg),
     ...databaseReferenceIssues(cfg),
     ...envIssues(cfg),
     ...secretIssues(cfg),
@@ -72,7 +78,7 @@ function targetIssues(cfg: ParsedStack): RuleIssue[] {
 }
 
 function tlsIssues(cfg: ParsedStack): RuleIssue[] {
-  if (cfg.target === "local" && cfg.tlsMode === "cloudflare-origin") {
+  if (cfg.target === "local" && cfg.tlsMode !== undefined && cfg.tlsMode !== "self-signed") {
     return [{ path: ["tlsMode"], message: "must be self-signed on the local target", got: cfg.tlsMode }];
   }
   if (cfg.target === "digitalocean" && !cfg.proxied && (cfg.tlsMode ?? "cloudflare-origin") === "cloudflare-origin") {
@@ -80,12 +86,13 @@ function tlsIssues(cfg: ParsedStack): RuleIssue[] {
       {
         path: ["tlsMode"],
         message:
-          "must be self-signed when proxied is false (a Cloudflare origin certificate is trusted only behind Cloudflare's proxy)",
+          "must be self-signed when proxied is false, or acme for a Let's Encrypt certificate that browsers trust (a Cloudflare origin certificate is trusted only behind Cloudflare's proxy)",
         got: cfg.tlsMode ?? "cloudflare-origin (the default)",
       },
+      ...acmeIssues(cfg),
     ];
   }
-  return [];
+  return acmeIssues(cfg);
 }
 
 /** Where a process's settings are in the stack file: the app itself for the web shorthand. */
@@ -284,7 +291,7 @@ function secretIssues(cfg: ParsedStack): RuleIssue[] {
       if (cfg.secrets.env[app]?.[name] === undefined) {
         issues.push({
           path: ["apps", app, "secretEnv", i],
-          message: `needs a secret value: pulumi config set --secret --path 'secrets.env.${app}.${name}' <value>`,
+          message: `needs a secret value: pulumi config set --secret --path 'secrets.env.${app}.${shortKey(name)}' <value>`,
           got: name,
         });
       }
@@ -320,7 +327,7 @@ function secretIssues(cfg: ParsedStack): RuleIssue[] {
           issues.push({
             path: ["secrets", kind, app, name],
             message: cfg.apps[app]
-              ? `is not used: add ${name} to ${where} or remove the secret`
+              ? `is not used: add ${shortKey(name)} to ${where} or remove the secret`
               : `belongs to no app (apps: ${Object.keys(cfg.apps).join(", ")})`,
           });
         }

@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { cronProblem } from "../app/schedule";
-import { dockerCpus } from "../docker-host/limits";
+import { capabilityName, DEFAULT_PIDS_LIMITS, dockerCpus } from "../docker-host/limits";
 import {
   boolean,
   cidr,
   decimal,
+  dockerReference,
   envName,
+  hasNoNul,
   hostName,
   imageRef,
   integer,
   namedMap,
+  NUL_ERROR,
   oneOf,
   pattern,
   resourceName,
@@ -27,15 +30,34 @@ export const MAX_REPLICAS = 50;
 
 export const TARGETS = ["digitalocean", "local"] as const;
 export const ENGINES = ["postgres", "redis"] as const;
-export const TLS_MODES = ["cloudflare-origin", "self-signed"] as const;
+export const TLS_MODES = ["cloudflare-origin", "acme", "self-signed"] as const;
 
 export type Target = (typeof TARGETS)[number];
 export type Engine = (typeof ENGINES)[number];
 export type TlsMode = (typeof TLS_MODES)[number];
 
+// --- tlsMode acme.
+/** Let's Encrypt's production and staging ACME directories. */
+export const ACME_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+export const ACME_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
+/**
+ * `acmeMinDaysRemaining` bounds. Let's Encrypt certificates last 90 days. The ssl_expiry alert
+ * fires at SSL_EXPIRY_ALERT_DAYS left, so the window opens at least two weekly renew.yml runs
+ * before it (14 + 7 = 21); at most 60, so a certificate is never renewed before it is 30 days old.
+ */
+export const SSL_EXPIRY_ALERT_DAYS = 14;
+export const ACME_MIN_DAYS = { min: SSL_EXPIRY_ALERT_DAYS + 7, max: 60 } as const;
+const emailAddress = pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an email address such as ops@example.com");
+/** A host name, or a wildcard of one label such as *.example.com. */
+const certificateName = pattern(
+  /^(\*\.)?(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+  "a lowercase host name such as app.example.com, or a wildcard such as *.example.com",
+);
+// --- end tlsMode acme.
+
 const userName = pattern(/^[a-z_][a-z0-9_.-]{0,31}$/, "a lowercase user name of at most 32 characters");
 const envValue = z
-  .union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" })
+  .union([z.string().refine(hasNoNul, { error: NUL_ERROR }), z.number(), z.boolean()], { error: "must be a string, number or boolean" })
   .transform(String);
 
 const COMMAND_ERROR =
@@ -43,9 +65,12 @@ const COMMAND_ERROR =
 /** A process's command: a string runs through the image's shell (as in a Procfile), a list in exec form. */
 export const commandSchema = z.union(
   [
-    z.string({ error: COMMAND_ERROR }).trim().min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }),
+    z.string({ error: COMMAND_ERROR }).trim().min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }).refine(hasNoNul, { error: NUL_ERROR }),
     z
-      .array(z.string({ error: COMMAND_ERROR }).min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }), { error: COMMAND_ERROR })
+      .array(
+        z.string({ error: COMMAND_ERROR }).min(1, { error: COMMAND_ERROR }).max(4096, { error: COMMAND_ERROR }).refine(hasNoNul, { error: NUL_ERROR }),
+        { error: COMMAND_ERROR },
+      )
       .min(1, { error: COMMAND_ERROR })
       .max(256, { error: COMMAND_ERROR }),
   ],
@@ -92,6 +117,16 @@ const cpus = decimal(0.1, 64).refine((value) => Number(dockerCpus(value)) === va
   error: "must be a number of CPUs the Docker provider reads back unchanged, such as 0.25, 0.5, 1.5 or 2",
 });
 
+// Hardening (README, "Hardening"): a PID limit per container, and the capabilities an app adds back.
+const pidsLimit = integer(16, 32768);
+/** A Linux capability Docker knows, written as Docker stores it (CAP_ + upper case); never ALL. */
+const capability = z
+  .string({ error: "must be a Linux capability Docker knows, such as NET_RAW or CAP_SYS_PTRACE (not ALL)" })
+  .refine((name) => capabilityName(name) !== undefined, {
+    error: "must be a Linux capability Docker knows, such as NET_RAW or CAP_SYS_PTRACE (not ALL)",
+  })
+  .transform((name) => capabilityName(name)!);
+
 /** One process of an app (a Procfile line): routed when it has hosts, a worker otherwise. */
 export const processSchema = strictObject({
   /** What to run; without it, the image's own command. */
@@ -110,6 +145,8 @@ export const processSchema = strictObject({
   memoryMb: memoryMb.optional(),
   cpus: cpus.optional(),
   destroyGraceSeconds: graceSeconds.optional(),
+  /** Most processes and threads one replica may run (default: the app's). */
+  pidsLimit: pidsLimit.optional(),
 });
 
 /** A job run on a schedule in a one-off container of the app's current release. */
@@ -126,7 +163,7 @@ export const jobSchema = strictObject({
 });
 
 /** A repository to push a built image to: [registry[:port]/]path, with an optional tag. */
-const pushRepository = pattern(
+const pushRepository = dockerReference(
   /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/,
   "an image repository such as ghcr.io/acme/web (a tag is optional; no digest)",
 );
@@ -174,12 +211,18 @@ export const appSchema = strictObject({
   memoryMb: memoryMb.default(512),
   cpus: cpus.optional(),
   destroyGraceSeconds: graceSeconds.default(30),
+  /** Most processes and threads per container: every process's default, and the release's and jobs'. */
+  pidsLimit: pidsLimit.default(DEFAULT_PIDS_LIMITS.app),
+  /** Capabilities the app's containers add back (every one drops ALL); e.g. ["NET_RAW"] for ping. */
+  capAdd: z.array(capability, { error: "must be a list of Linux capabilities such as NET_RAW" }).default([]),
 });
 
 export const databaseSchema = strictObject({
   engine: oneOf(ENGINES),
   image: imageRef.optional(),
   memoryMb: integer(64, 65536).default(512),
+  /** Most processes and threads in the database's container (Postgres runs one process per connection). */
+  pidsLimit: pidsLimit.default(DEFAULT_PIDS_LIMITS.database),
   /** Days of daily pg_dump backups to keep on the data volume (postgres on a droplet); 0: none. */
   backupKeepDays: integer(0, 365).optional(),
 });
@@ -187,10 +230,47 @@ export const databaseSchema = strictObject({
 /** Default for `backupKeepDays` of a postgres database. */
 export const DEFAULT_BACKUP_KEEP_DAYS = 7;
 
+// --- Off-site backups (berth:backups) -------------------------------------------------------------
+
+/** An age X25519 public key, as `age-keygen` prints it: "age1" and 58 lowercase bech32 characters. */
+export const AGE_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
+
+/** The backup job of every database, on a droplet: local dumps (postgres) and off-site, encrypted copies. */
+export const backupsSchema = strictObject({
+  /** Cron syntax (5 fields, or @daily-style names), in UTC: when every database is backed up. */
+  schedule: z.string({ error: "must be a cron schedule such as \"0 3 * * *\" or @daily" }).superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  }).default("0 3 * * *"),
+  /** Days an off-site backup is kept (the bucket's lifecycle rule and the job's own prune). */
+  keepDays: integer(1, 3650).default(30),
+  /** age public keys the backups are encrypted to; the private keys never reach the droplet or the stack. */
+  ageRecipients: z
+    .array(pattern(AGE_RECIPIENT, "an age public key: age1 followed by 58 lowercase letters and digits, as age-keygen prints it"), {
+      error: "must be a list of age public keys (age1...)",
+    })
+    .default([]),
+  /** healthchecks.io-style ping URL (set with --secret): pinged on success, `<url>/fail` on failure. */
+  heartbeatUrl: pattern(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[^\s"\\?#]*)?$/, "an https URL such as https://hc-ping.com/<uuid>, without spaces, quotes, a query or a fragment").optional(),
+  /** The Spaces bucket's name; default: the stack's prefix, "-backups-" and a random suffix. */
+  bucket: pattern(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "a Spaces bucket name: 3 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit").optional(),
+  /** The Spaces region of the bucket; default: the droplet's region when it has Spaces. */
+  spacesRegion: pattern(/^[a-z]{3}[0-9]$/, "a DigitalOcean region slug with Spaces, such as fra1 or nyc3").optional(),
+  /** Upload encrypted backups to Spaces (default true on digitalocean; not available on local). */
+  offsite: boolean().optional(),
+});
+
+/**
+ * Regions with Spaces: the provider's own list (terraform-provider-digitalocean v2.99.1,
+ * digitalocean/spaces/spaces_entities.go L16, SpacesRegions, which the bucket's region must be in).
+ */
+export const SPACES_REGIONS = ["ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1", "tor1"] as const;
+
 /** A registry address as Docker writes it: host[:port], e.g. ghcr.io or registry.example.com:5000. */
+// At most DOCKER_NAME_MAX characters: the host is part of every repository name pushed to it.
 const registryAddress = pattern(
-  /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/,
-  "a registry address such as ghcr.io or registry.example.com:5000",
+  /^(?=.{1,255}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/,
+  "a registry address such as ghcr.io or registry.example.com:5000, at most 255 characters",
 );
 
 export const registrySchema = strictObject({
@@ -200,15 +280,41 @@ export const registrySchema = strictObject({
 
 export const secretsSchema = strictObject({
   /** Secret environment values: app name → variable name → value. */
-  env: namedMap(resourceName, z.record(envName, z.string({ error: "must be a string" }))).default({}),
+  env: namedMap(
+    resourceName,
+    z.record(envName, z.string({ error: "must be a string" }).refine(hasNoNul, { error: NUL_ERROR }), {
+      error: "must be a map of variable names to secret values",
+    }),
+  ).default({}),
   /** Basic-auth passwords: app name → user name → password. */
   basicAuth: namedMap(
     resourceName,
-    z.record(userName, z.string({ error: "must be a string" }).min(12, { error: "must be at least 12 characters" })),
+    z.record(userName, z.string({ error: "must be a string" }).min(12, { error: "must be at least 12 characters" }), {
+      error: "must be a map of user names to passwords",
+    }),
   ).default({}),
   /** Registry passwords or tokens: registry address → password. */
   registries: namedMap(registryAddress, z.string({ error: "must be a string" }).min(1, { error: "must not be empty" })).default({}),
 });
+
+// --- Droplet backups (DigitalOcean's own weekly or daily images of the droplet) ---------------
+export const DROPLET_BACKUP_PLANS = ["daily", "weekly"] as const;
+export const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
+/** The hours a droplet's backup window may start at (terraform-provider-digitalocean docs/resources/droplet.md). */
+export const DROPLET_BACKUP_HOURS = [0, 4, 8, 12, 16, 20] as const;
+const BACKUP_HOUR_ERROR = `must be one of ${DROPLET_BACKUP_HOURS.join(", ")} (the hour the backup window starts)`;
+
+/** When DigitalOcean backs the droplet up; without it, DigitalOcean's default (daily). */
+export const dropletBackupPolicySchema = strictObject({
+  plan: oneOf(DROPLET_BACKUP_PLANS).default("daily"),
+  /** The day of a weekly backup (plan weekly only). */
+  weekday: oneOf(WEEKDAYS).optional(),
+  hour: z
+    .number({ error: BACKUP_HOUR_ERROR })
+    .refine((h) => (DROPLET_BACKUP_HOURS as readonly number[]).includes(h), { error: BACKUP_HOUR_ERROR })
+    .optional(),
+});
+// ---------------------------------------------------------------------------------------------------
 
 const md5Fingerprint = pattern(
   /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/,
@@ -234,11 +340,17 @@ export const stackSchema = strictObject({
   sshAllowFrom: z.array(cidr, { error: "must be a list of CIDR blocks" }).default([]),
   tags: z
     // The DigitalOcean provider's own rule (tag.ValidateTag): refused there, so refused here first.
-    .array(pattern(/^[a-zA-Z0-9_:-]{1,255}$/, "a DigitalOcean tag of 1 to 255 letters, digits, '_', ':' or '-'"))
+    .array(pattern(/^[a-zA-Z0-9_:-]{1,255}$/, "a DigitalOcean tag of 1 to 255 letters, digits, '_', ':' or '-'"), {
+      error: 'must be a list of DigitalOcean tags such as ["production"]',
+    })
     .default([]),
   ipv6: boolean().default(true),
   volumeSizeGb: integer(1, 16384).default(20),
   swapSizeGb: integer(0, 64).default(2),
+  /** DigitalOcean's backups of the droplet (its disk, not the data volume); enabling them updates the droplet in place. */
+  dropletBackups: boolean().default(false),
+  /** When those backups run (requires dropletBackups: true). */
+  dropletBackupPolicy: dropletBackupPolicySchema.optional(),
   /** The tailnet's MagicDNS domain: when set, the droplet joins it and Pulumi reaches SSH over Tailscale. */
   tailnet: pattern(
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
@@ -261,7 +373,23 @@ export const stackSchema = strictObject({
   manageZoneSsl: boolean().default(true),
 
   tlsMode: oneOf(TLS_MODES).optional(),
+  // --- tlsMode acme (Let's Encrypt over Cloudflare DNS-01) and the uptime alerts; rules in rules.ts.
+  /** The ACME account's contact address (tlsMode acme; required there). */
+  acmeEmail: emailAddress.optional(),
+  /** The ACME directory: Let's Encrypt production by default; its staging directory to try things out. */
+  acmeServer: pattern(/^https:\/\/[^\s/]+(\/\S*)?$/, "an https URL of an ACME directory such as " + ACME_STAGING).default(ACME_PRODUCTION),
+  /** Renew when the certificate has this many days left or fewer, on the next `pulumi up` (renew.yml runs one weekly). */
+  acmeMinDaysRemaining: integer(ACME_MIN_DAYS.min, ACME_MIN_DAYS.max).default(30),
+  /** The names the certificate is issued for (wildcards such as *.example.com allowed); default: every route host. */
+  acmeCertificateNames: z.array(certificateName, { error: "must be a list of host names or wildcards such as *.example.com" }).default([]),
+  /** Where DigitalOcean's uptime alerts go (addresses of the DigitalOcean team); none: no uptime check. */
+  alertEmails: z.array(emailAddress, { error: "must be a list of email addresses" }).default([]),
+  // --- end tlsMode acme.
   proxyImage: imageRef.default("haproxy:3.2"),
+  /** Memory limit of the proxy's container, MiB (old workers finish their requests next to new ones after a reload). */
+  proxyMemoryMb: integer(64, 65536).default(256),
+  /** Most processes and threads in the proxy's container. */
+  proxyPidsLimit: pidsLimit.default(DEFAULT_PIDS_LIMITS.proxy),
   registries: z.array(registrySchema, { error: "must be a list of { address, username }" }).default([]),
   httpPort: integer(1, 65535).optional(),
   httpsPort: integer(1, 65535).optional(),
@@ -274,6 +402,8 @@ export const stackSchema = strictObject({
     error: "must define at least one app",
   }),
   databases: namedMap(resourceName, databaseSchema).default({}),
+  /** Scheduled backups of every database: local dumps and encrypted off-site copies (droplet). */
+  backups: backupsSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
 });
 

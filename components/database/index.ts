@@ -3,9 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Engine } from "../config/schema";
 import type { DockerHost } from "../docker-host";
-import { goDuration, memoryLimits } from "../docker-host/limits";
+import { dropAllCapabilities, goDuration, memoryLimits, NO_NEW_PRIVILEGES, renderPidsLimitScript, ROLE_CAPABILITIES } from "../docker-host/limits";
 import { databaseAlias, databaseDumpsVolumeName } from "../naming";
-import { DUMPS_DIR, renderInstallBackupScript, renderPostgresBackupScript, renderUninstallBackupScript } from "./backup";
+import { DUMPS_DIR } from "./backup";
+import { installBackupJob } from "../backup/install";
 import { ENGINE_SPECS, EngineSpec, REDIS_CONFIG_FILE, renderRedisConfig } from "./engines";
 
 /** Where a database keeps its files. */
@@ -24,6 +25,8 @@ export interface DatabaseArgs {
   image: string;
   /** Memory limit in MiB. */
   memoryMb: pulumi.Input<number>;
+  /** Most processes and threads in the container (Postgres: one process per connection, plus its own). */
+  pidsLimit: number;
   /** Where the data lives. */
   storage: DatabaseStorage;
   /**
@@ -31,8 +34,23 @@ export interface DatabaseArgs {
    * `berth` CLI takes, lists and restores them through the Docker API alone.
    */
   dumps?: DatabaseStorage;
-  /** Daily pg_dump backups into `dumps`, a host directory (postgres only; needs systemd, i.e. a droplet). */
-  backup?: { keepDays: number };
+  /**
+   * The scheduled backup job (needs systemd, i.e. a droplet): pg_dump or an RDB snapshot on
+   * `schedule`, kept in `dumps` (postgres, `localKeepDays` > 0) and uploaded encrypted (`offsite`).
+   */
+  backup?: DatabaseBackupArgs;
+}
+
+/** A database's scheduled backups (components/backup). */
+export interface DatabaseBackupArgs {
+  /** Cron schedule, UTC (berth:backups.schedule). */
+  schedule: string;
+  /** Days of local dumps in `dumps` (postgres); 0 keeps none. */
+  localKeepDays: number;
+  /** Upload age-encrypted copies to the stack's bucket. */
+  offsite: boolean;
+  /** The host command that writes the jobs' settings file; the job is installed after it. */
+  settings: pulumi.Resource;
 }
 
 /**
@@ -94,29 +112,38 @@ export class Database extends pulumi.ComponentResource {
         stopSignal: spec.stopSignal,
         stopTimeout: spec.stopGraceSeconds,
         destroyGraceSeconds: spec.stopGraceSeconds,
-        securityOpts: ["no-new-privileges:true"],
+        securityOpts: [NO_NEW_PRIVILEGES],
+        // The entrypoint's chown, find and gosu, as root; the server then runs with none (limits.ts, ROLE_CAPABILITIES).
+        capabilities: dropAllCapabilities(ROLE_CAPABILITIES[args.engine]),
         labels,
       },
       host.dockerOptions({ parent: this, deleteBeforeReplace: true }),
     );
+    // The PID limit, which the provider cannot set: again for every new container (its id).
+    host.runOnHost(
+      `${name}-pids-limit`,
+      { create: renderPidsLimitScript({ container: containerName, pidsLimit: args.pidsLimit }), triggers: [this.container.id] },
+      // No delete script: create-before-delete, stated (as runOnHost would).
+      { parent: this, dependsOn: [this.container], deleteBeforeReplace: false },
+    );
     this.containerName = this.container.name;
 
     if (args.backup) {
-      if (args.engine !== "postgres") throw new pulumi.ResourceError(`Database ${name}: backups are for postgres only`, this);
-      if (args.dumps?.kind !== "hostPath") throw new pulumi.ResourceError(`Database ${name}: scheduled backups need a host directory for the dumps`, this);
-      const unit = `berth-backup-${name}`;
-      const description = `berth backup of Postgres database ${name}`;
-      const backupScript = renderPostgresBackupScript({
-        name,
-        container: containerName,
-        directory: args.dumps.path,
-        keepDays: args.backup.keepDays,
-      });
-      host.runOnHost(
-        `${name}-backup`,
-        { create: renderInstallBackupScript(unit, backupScript, description), delete: renderUninstallBackupScript(unit) },
-        { parent: this, dependsOn: [this.container] },
-      );
+      const localDir = args.engine === "postgres" && args.backup.localKeepDays > 0 ? args.dumps : undefined;
+      if (localDir !== undefined && localDir.kind !== "hostPath") {
+        throw new pulumi.ResourceError(`Database ${name}: scheduled backups need a host directory for the dumps`, this);
+      }
+      if (localDir !== undefined || args.backup.offsite) {
+        installBackupJob(host, {
+          engine: args.engine,
+          name,
+          container: containerName,
+          schedule: args.backup.schedule,
+          localDir: localDir?.path,
+          localKeepDays: localDir ? args.backup.localKeepDays : undefined,
+          offsite: args.backup.offsite,
+        }, { parent: this, dependsOn: [this.container, args.backup.settings] });
+      }
     }
 
     this.url = pulumi.secret(

@@ -1,4 +1,6 @@
 import { stringify } from "yaml";
+import { imagePruneCloudConfig } from "./image-prune";
+import { metadataBlockCloudConfig } from "./metadata-block";
 import { tailscaleCloudConfig } from "./tailscale";
 
 /** What the droplet's first boot needs to know. */
@@ -53,10 +55,14 @@ const UNATTENDED_UPGRADES = [
  * Renders the droplet's cloud-init user data: Docker Engine from Docker's apt repository,
  * unattended security upgrades, key-only SSH, swap, Docker log rotation and live-restore, and the
  * data volume mounted by its device path with `nofail` (so a missing volume never blocks boot); with
- * `tailscale`, Tailscale from its apt repository and a one-time join of the tailnet.
+ * `tailscale`, Tailscale from its apt repository and a one-time join of the tailnet. Two host guards
+ * on every droplet: containers cannot reach the metadata service (metadata-block.ts), and dangling
+ * images are pruned daily (image-prune.ts).
  */
 export function renderCloudInit(opts: CloudInitOptions): string {
   const ts = opts.tailscale && tailscaleCloudConfig(opts.tailscale);
+  // Host guards: no container reads the metadata service; dangling images are pruned daily.
+  const guards = [metadataBlockCloudConfig(), imagePruneCloudConfig()];
   const config: Record<string, unknown> = {
     package_update: true,
     package_upgrade: true,
@@ -75,6 +81,9 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       "containerd.io",
       "docker-compose-plugin",
       "unattended-upgrades",
+      // The backup jobs encrypt with age and upload with curl (components/backup/script.ts).
+      "age",
+      "curl",
       ...(ts?.packages ?? []),
     ],
     ssh_pwauth: false,
@@ -91,6 +100,7 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: AUTO_UPGRADES },
       { path: "/etc/apt/apt.conf.d/52berth-unattended-upgrades", permissions: "0644", content: UNATTENDED_UPGRADES },
       ...(ts?.writeFiles ?? []),
+      ...guards.flatMap((g) => g.writeFiles),
     ],
     mounts: [[opts.volumeDevice, opts.dataPath, "ext4", "defaults,nofail,discard,noatime", "0", "2"]],
     ...(opts.swapSizeGb > 0 ? { swap: { filename: "/swapfile", size: `${opts.swapSizeGb}G`, maxsize: `${opts.swapSizeGb}G` } } : {}),
@@ -99,6 +109,8 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       // Early: until the droplet is on the tailnet, Pulumi cannot reach it there.
       ...(ts?.runcmd ?? []),
       ["systemctl", "enable", "--now", "docker", "unattended-upgrades"],
+      ["systemctl", "daemon-reload"],
+      ...guards.flatMap((g) => g.runcmd),
       ["mkdir", "-p", opts.dataPath],
     ],
   };

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { renderPostgresBackupScript } from "../../components/database/backup";
+import { renderBackupScript } from "../../components/backup/script";
 import { ENGINE_SPECS } from "../../components/database/engines";
 import { tempDir } from "../harness/tools";
 
@@ -77,13 +77,19 @@ describe("Postgres backup and restore (checked with a real PostgreSQL)", functio
     fs.mkdirSync(shim);
     fs.writeFileSync(
       path.join(shim, "docker"),
-      `#!/bin/sh\n[ "$1" = exec ] || exit 64\nshift 2\nexec runuser -u postgres -- env PGHOST=${dir} PGPORT=${port} PATH=${bin}:/usr/bin:/bin "$@"\n`,
+      `#!/bin/sh\nif [ "$1" = inspect ]; then echo true; exit 0; fi\n[ "$1" = exec ] || exit 64\nshift 2\nexec runuser -u postgres -- env PGHOST=${dir} PGPORT=${port} PATH=${bin}:/usr/bin:/bin "$@"\n`,
       { mode: 0o755 },
     );
     const dumps = path.join(dir, "dumps");
     const script = path.join(dir, "backup.sh");
-    fs.writeFileSync(script, renderPostgresBackupScript({ name: "main", container: "berth-test-db-main", directory: dumps, keepDays: 7 }));
-    const backup = spawnSync("sh", [script], { env: { ...process.env, PATH: `${shim}:${process.env.PATH}` }, encoding: "utf8" });
+    // The job as a droplet runs it, keeping the local dump only (the off-site part: offsite-backup.test.ts).
+    const envFile = path.join(dir, "backup.env");
+    fs.writeFileSync(envFile, "", { mode: 0o600 });
+    fs.writeFileSync(
+      script,
+      renderBackupScript({ engine: "postgres", name: "main", container: "berth-test-db-main", localDir: dumps, localKeepDays: 7, offsite: false, envFile, statusDir: path.join(dir, "status") }),
+    );
+    const backup = spawnSync("bash", [script], { env: { ...process.env, PATH: `${shim}:${process.env.PATH}` }, encoding: "utf8" });
     assert.equal(backup.status, 0, backup.stderr);
     const [dump] = fs.readdirSync(dumps);
     assert.match(dump, /^main-\d{8}T\d{6}Z\.dump$/);

@@ -59,6 +59,8 @@ export interface RunOptions {
   secretKeys?: string[];
   /** Extra provider config, e.g. `{ "cloudflare:apiToken": "..." }`. */
   providerConfig?: Record<string, string>;
+  /** Keys of `providerConfig` set with --secret, e.g. `["cloudflare:apiToken"]`. */
+  providerSecretKeys?: string[];
   /** Changes to what the fake providers answer. */
   fakes?: FakeOverrides;
   /**
@@ -88,7 +90,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   for (const [key, value] of Object.entries(opts.config)) {
     config[`berth:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  pulumi.runtime.setAllConfig(config, (opts.secretKeys ?? []).map((k) => `berth:${k}`));
+  pulumi.runtime.setAllConfig(config, [...(opts.secretKeys ?? []).map((k) => `berth:${k}`), ...(opts.providerSecretKeys ?? [])]);
 
   delete require.cache[require.resolve(PROGRAM)];
   const exported: Record<string, unknown> = require(PROGRAM);

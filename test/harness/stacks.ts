@@ -26,9 +26,14 @@ export function doConfig(overrides: Record<string, unknown> = {}): Record<string
       web: { image: "ghcr.io/acme/web:1.0.0", hosts: ["app.example.com"], replicas: 2, databases: ["main", "cache"] },
     },
     databases: { main: { engine: "postgres" }, cache: { engine: "redis" } },
+    // Off-site backups need a recipient; this one's private key was never kept.
+    backups: { ageRecipients: [SAMPLE_AGE_RECIPIENT] },
     ...overrides,
   };
 }
+
+/** A valid age public key (berth:backups.ageRecipients) whose private half was discarded. */
+export const SAMPLE_AGE_RECIPIENT = "age14pttezml4ff8enfxaka42czg9kdap23v63whg8050es3qdx75flq3cgruf";
 
 /** A small valid local config. */
 export function localConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {

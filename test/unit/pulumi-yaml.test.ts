@@ -32,7 +32,7 @@ describe("Pulumi.yaml", () => {
   it("declares every scalar setting that has a fixed default", () => {
     const declared = Object.keys(project.config);
     // Optional keys without a fixed default: Pulumi treats a declared key without a default as required.
-    const undeclared = ["apps", "databases", "secrets", "registries", "zoneId", "tlsMode", "httpPort", "httpsPort", "tailnet", "tailscaleHostname", "tailscaleAuthKey"];
+    const undeclared = ["apps", "databases", "backups", "secrets", "registries", "zoneId", "tlsMode", "httpPort", "httpsPort", "tailnet", "tailscaleHostname", "tailscaleAuthKey", "dropletBackupPolicy", "acmeEmail"];
     for (const key of Object.keys(stackSchema.shape)) {
       if (!undeclared.includes(key)) assert.ok(declared.includes(key), `Pulumi.yaml should declare ${key}`);
     }

@@ -20,6 +20,10 @@ describe("committed stacks", () => {
       "berth:index:App": 1,
       "berth:index:Certificate": 1,
       "berth:index:Proxy": 1,
+      "berth:index:BackupStorage": 1,
+      "digitalocean:index/spacesBucket:SpacesBucket": 1,
+      "digitalocean:index/spacesKey:SpacesKey": 1,
+      "random:index/randomString:RandomString": 1, // the bucket name's suffix
       [TYPES.droplet]: 1,
       [TYPES.reservedIp]: 1,
       [TYPES.reservedIpAssignment]: 1,
@@ -35,7 +39,7 @@ describe("committed stacks", () => {
       [TYPES.network]: 2,
       [TYPES.remoteImage]: 4, // haproxy, postgres, redis, the app
       [TYPES.container]: 4, // proxy, postgres, redis, 1 replica
-      [TYPES.remoteCommand]: 7, // ready, data grow, proxy config, certificate, reload, postgres backup, 1 replica's health gate
+      [TYPES.remoteCommand]: 12, // ready, data grow, proxy config, certificate, reload, backup settings, postgres and redis backups, 1 replica's health gate, the PID limits of the proxy and both databases
     });
     assert.equal(run.get(TYPES.droplet, "berth-dev-droplet").inputs.size, "s-1vcpu-2gb");
     const names = run.outputs.replicaNames.value as Record<string, Record<string, string[]>>;
@@ -88,7 +92,7 @@ describe("committed stacks", () => {
     assert.equal(run.get(TYPES.dockerProvider, "host-docker").inputs.host, undefined);
     assert.equal(run.ofType(TYPES.selfSigned).length, 1);
     assert.equal(run.ofType(TYPES.dockerVolume).length, 3); // each database's data, and main's dumps
-    assert.equal(run.ofType(TYPES.localCommand).length, 5); // proxy config, certificate, reload, one health gate per replica
+    assert.equal(run.ofType(TYPES.localCommand).length, 8); // proxy config, certificate, reload, one health gate per replica, the PID limits of the proxy and both databases
     assert.equal(run.outputs.reservedIp, undefined);
     assert.deepEqual(run.outputs.appUrls.value, { web: ["https://web.localhost:8443"] });
     const proxy = run.get(TYPES.container, "proxy");

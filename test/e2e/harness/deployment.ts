@@ -3,9 +3,9 @@ import { rm } from "fs/promises";
 import * as path from "path";
 import { RegisteredResource, runProgram, unwrapSecrets } from "../../harness/program";
 import { deleteInReverseDependencyOrder } from "./deletes";
-import { docker } from "./docker";
+import { docker, isNotFound } from "./docker";
 import { PlannedStep, planStep, replacedDependents } from "./engine-model";
-import { container as containerModel } from "./provider-model";
+import { container as containerModel, network as networkModel, volume as volumeModel } from "./provider-model";
 import { resourceHandlers } from "./resources";
 import { removeNetwork } from "./resources/network";
 import { ResourceHandler, StoredResource } from "./resources/types";
@@ -282,12 +282,13 @@ export class Deployment {
   }
 
   /**
-   * `pulumi refresh`, for containers: one the provider cannot find reads back as gone and leaves
-   * the state (ENGINE.refreshDropsMissing), so the next update creates it; one that is stopped
-   * while `mustRun` is on reads back with `mustRun: false` (container.facts.refreshStopped), so
-   * the next update's diff (false → true) starts it again.
+   * `pulumi refresh`, for containers, networks and volumes: one the provider cannot find reads
+   * back as gone and leaves the state (ENGINE.refreshDropsMissing; container.facts.refreshGone,
+   * network.facts.refreshGone, volume.facts.refreshGone), so the next update creates it; a
+   * container that is stopped while `mustRun` is on reads back with `mustRun: false`
+   * (container.facts.refreshStopped), so the next update's diff (false → true) starts it again.
    */
-  private async refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     for (const r of this.resources(containerModel.type)) {
       const running = await docker
         .getContainer(r.id)
@@ -296,6 +297,9 @@ export class Deployment {
       if (running === undefined) this.state.delete(r.urn);
       else if (!running && r.outputs.mustRun !== false) r.outputs = { ...r.outputs, mustRun: false };
     }
+    const gone = (inspect: () => Promise<unknown>) => inspect().then(() => false, (err) => isNotFound(err));
+    for (const r of this.resources(networkModel.type)) if (await gone(() => docker.getNetwork(r.id).inspect())) this.state.delete(r.urn);
+    for (const r of this.resources(volumeModel.type)) if (await gone(() => docker.getVolume(r.id).inspect())) this.state.delete(r.urn);
   }
 
   /** `pulumi destroy`: every resource, in reverse dependency order; retained ones stay on the engine. */

@@ -45,6 +45,19 @@ export const COMMITS = {
   pulumiCloudflare: "6052b720f3a89f0477aaa0a9b88a386f6293e255",
   /** cloudflare/terraform-provider-cloudflare v5.22.0 (the release 6.22.1's SDK matches). */
   tfCloudflare: "a2efdc5786ae9726d56928dbfe91933bd92404ca",
+  // tlsMode acme. The installed @pulumiverse/acme 0.16.2's SDK (its .d.ts doc text) matches
+  // sdk/nodejs at every pulumi-acme commit from fb57ebd (upstream v2.46.0) to f766450 (v2.48.1), the
+  // newest: read there. The facts cited are unchanged between upstream v2.46.0 and v2.48.1
+  // (git diff v2.46.0 v2.48.1 -- acme/resource_acme_certificate.go acme/resource_acme_registration.go is empty).
+  /** pulumiverse/pulumi-acme f766450 ("Upgrade terraform-provider-acme to v2.48.1"). */
+  pulumiAcme: "f766450e8c60f06a3c5dc027f38f1968c1f58eb7",
+  /** vancluever/terraform-provider-acme, tag v2.48.1 (pulumi-acme f766450's provider/go.mod L9). */
+  tfAcme: "1ccc44d4ff7f166cd8c0536c1b9f6f1631a4f8cb",
+  /**
+   * moby/moby, tag docker-v29.7.2, the newest stored release: the Docker CE a new droplet installs
+   * from Docker's apt repository (the e2e engine is `moby`, above). Read for the droplet's host guards.
+   */
+  mobyDroplet: "6a43e3d5afddf4111da0f864bbc7cae5d7e95001",
 } as const;
 
 const REPOS: Record<keyof typeof COMMITS, string> = {
@@ -59,6 +72,9 @@ const REPOS: Record<keyof typeof COMMITS, string> = {
   tfDigitalocean: "digitalocean/terraform-provider-digitalocean",
   pulumiCloudflare: "pulumi/pulumi-cloudflare",
   tfCloudflare: "cloudflare/terraform-provider-cloudflare",
+  pulumiAcme: "pulumiverse/pulumi-acme",
+  mobyDroplet: "moby/moby",
+  tfAcme: "vancluever/terraform-provider-acme",
 };
 
 export function source(repo: keyof typeof COMMITS, path: string, lines: string, says: string): Source {
@@ -89,4 +105,11 @@ export const ENGINE = {
   statusDiag: source("pulumi", "pkg/host/host.go", "L267-L269", "LogStatus: host.statusDiag.Logf(sev, diag.StreamMessage(urn, msg, streamID))"),
   statusSinkEphemeral: source("pulumi", "pkg/engine/update.go", "L482-L483", "Diag: newEventSink(emitter, false), StatusDiag: newEventSink(emitter, true); eventsink.go L72 passes statusSink as the event's ephemeral flag"),
   ephemeralNotInSummary: source("pulumi", "pkg/backend/display/progress.go", "L802-L805", "the final Diagnostics section skips payloads with v.Ephemeral; rows.go L458-L466 shows the last one in the resource's Info column while it runs"),
+  // Replacing the server (test/unit/server-replacement.test.ts, docs/operations.md).
+  dependentsFromDependingOn: source("pulumi", STEPS, "L3137-L3145", "calculateDependentReplacements walks depGraph.DependingOn(root): every transitive dependent, in dependency order; each one whose inputs come from the replace set, with those inputs unknown, and whose provider diff replaces, joins the set"),
+  dependentsDeletedFirst: source("pulumi", STEPS, "L1959-L1963, L2021-L2030", "the dependents are deleted in reverse dependency order (for i := len(toReplace) - 1; i >= 0; i--), then the resource itself, then it is created: one chain of steps"),
+  protectedDependentBlocks: source("pulumi", STEPS, "L1989-L1999", "a protected resource among the dependents: \"unable to replace resource ... as part of replacing ...\", the update bails before any delete"),
+  protectedNeverReplaced: source("pulumi", STEPS, "L1834-L1850", "a protected resource that would be replaced: \"unable to replace resource ... as it is currently marked for protection\"; an update bails there, before the step runs"),
+  registerAfterStep: source("pulumi", "pkg/resource/deploy/source_eval.go", "L2707-L2713", "RegisterResource answers only once the resource's step is done (result = <-step.done)"),
+  dependenciesAwaited: source("pulumi", "sdk/nodejs/runtime/dependsOn.ts", "L110-L117", "before a registration is sent, the SDK awaits the URN of every dependency (dependsOn and inputs), which resolves with that dependency's RegisterResource answer (runtime/resource.ts L780): a resource's step starts after its dependencies' steps finished"),
 } as const;

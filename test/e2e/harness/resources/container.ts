@@ -55,6 +55,7 @@ async function createContainer(resourceName: string, values: Record<string, any>
   const labels = Object.fromEntries((i.take<any[]>("labels") ?? []).map((l) => [l.label, l.value]));
   const cpus = i.take<string>("cpus");
   const command = containerCommand(i.take<string[]>("command"));
+  const capabilities = i.take<Record<string, any>>("capabilities");
 
   const create = {
     name,
@@ -77,6 +78,11 @@ async function createContainer(resourceName: string, values: Record<string, any>
       ShmSize: mib(i.take<number>("shmSize")),
       RestartPolicy: { Name: i.take<string>("restart") ?? "no" },
       SecurityOpt: i.take<string[]>("securityOpts"),
+      // container.facts.capabilitiesCreate: CapAdd and CapDrop as given (Docker only validates them).
+      ...(capabilities && strictObject(`${name} capabilities`, capabilities, ["adds", "drops"]) && { CapAdd: capabilities.adds, CapDrop: capabilities.drops }),
+      // container.facts.readOnlyCreate, tmpfsCreate
+      ReadonlyRootfs: i.take<boolean>("readOnly") === true,
+      Tmpfs: i.take<Record<string, string>>("tmpfs"),
       Init: i.take<boolean>("init"),
       NanoCpus: cpus === undefined ? undefined : Math.round(Number(cpus) * 1e9),
       NetworkMode: networks[0]?.name,
@@ -123,6 +129,14 @@ export async function readContainer(id: string, inputs: Record<string, any>): Pr
     // container.facts.commandReadBack: what Docker runs (the image's CMD when the program gave none).
     command: c.Config.Cmd ?? undefined,
     healthcheck: healthcheckState(h),
+    // container.facts.readOnlyReadBack, tmpfsReadBack, securityOptsReadBack
+    readOnly: c.HostConfig.ReadonlyRootfs === true,
+    tmpfs: c.HostConfig.Tmpfs ?? undefined,
+    securityOpts: c.HostConfig.SecurityOpt ?? undefined,
+    // container.facts.capabilitiesReadBack: set only when Docker has either list.
+    ...((c.HostConfig.CapAdd?.length ?? 0) > 0 || (c.HostConfig.CapDrop?.length ?? 0) > 0
+      ? { capabilities: { adds: c.HostConfig.CapAdd ?? undefined, drops: c.HostConfig.CapDrop ?? undefined } }
+      : {}),
     // container.facts.readStopped (and restartingIsRunning: a restarting container counts as running).
     ...(c.State.Running ? {} : { exitCode: c.State.ExitCode, mustRun: false }),
     memory: c.HostConfig.Memory ? c.HostConfig.Memory / MIB : inputs.memory,
