@@ -15,6 +15,7 @@ import { evaluation } from "./scenarios/evaluation";
 import { failover } from "./scenarios/failover";
 import { overhead } from "./scenarios/overhead";
 import { reload } from "./scenarios/reload";
+import { restore } from "./scenarios/restore";
 import { rollout } from "./scenarios/rollout";
 import { scale } from "./scenarios/scale";
 import { steady } from "./scenarios/steady";
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   { name: "failover", docker: true, run: failover },
   { name: "scale", docker: true, run: scale },
   { name: "reload", docker: true, run: reload },
+  { name: "restore", docker: true, run: restore },
   { name: "rollout", docker: true, run: rollout },
 ];
 

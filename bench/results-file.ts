@@ -7,7 +7,7 @@ import type { Metrics } from "./scenarios/types";
 type Measured = Partial<Metrics>;
 
 /** The keys of the file's top level, as specified; nginxKeepalive goes to meta.reference. */
-const KEYS = ["rollout", "steady", "failover", "post", "scale", "reload", "proxy", "nginx", "caddy", "overhead", "eval"] as const;
+const KEYS = ["rollout", "steady", "failover", "post", "scale", "reload", "proxy", "nginx", "caddy", "overhead", "eval", "restore"] as const;
 
 /** Which scenario measures a metric. */
 export const SCENARIO_OF: Record<keyof Metrics, string> = {
@@ -24,6 +24,7 @@ export const SCENARIO_OF: Record<keyof Metrics, string> = {
   nginxKeepalive: "efficiency",
   overhead: "overhead",
   eval: "eval",
+  restore: "restore",
 };
 
 export interface Recorded {

@@ -19,8 +19,8 @@ export interface CommandSpec {
   name: string;
   /** One line: what the command does. */
   summary: string;
-  /** Required positional arguments, in order. */
-  args: { name: string; description: string }[];
+  /** Positional arguments, in order: required ones, then optional ones. */
+  args: { name: string; description: string; optional?: boolean }[];
   options: Record<string, OptionSpec>;
   /** The command takes a command line after `--` (run, exec). */
   passthrough?: { name: string; description: string };
@@ -37,7 +37,7 @@ export interface Invocation {
   command: CommandSpec;
   /** The stack as given (`prod`, or `acme/berth/prod`). */
   stack: string;
-  /** Positional arguments by name. */
+  /** Positional arguments by name (an optional one not given is absent). */
   args: Record<string, string>;
   options: Record<string, string | boolean | undefined>;
   /** The command line after `--`. */
@@ -89,7 +89,7 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[], env: N
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help", text: commandHelp(command) };
 
-  const missing = command.args.slice(positionals.length);
+  const missing = command.args.slice(positionals.length).filter((a) => !a.optional);
   if (missing.length > 0) throw usage(command, `missing <${missing[0].name}>`);
   if (positionals.length > command.args.length) {
     const extra = positionals[command.args.length];
@@ -110,7 +110,7 @@ export function parseCommandLine(argv: string[], commands: CommandSpec[], env: N
     invocation: {
       command,
       stack,
-      args: Object.fromEntries(command.args.map((a, n) => [a.name, positionals[n]])),
+      args: Object.fromEntries(command.args.flatMap((a, n) => (positionals[n] === undefined ? [] : [[a.name, positionals[n]]]))),
       options,
       passthrough,
     },
@@ -131,7 +131,7 @@ export function synopsis(command: CommandSpec): string {
   return [
     "berth",
     command.name,
-    ...command.args.map((a) => `<${a.name}>`),
+    ...command.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`)),
     "[options]",
     ...(command.passthrough ? ["--", `<${command.passthrough.name}>...`] : []),
   ].join(" ");

@@ -19,6 +19,8 @@ export class Context {
     readonly stack: string,
     readonly io: Terminal,
     private readonly pulumi: PulumiRunner,
+    /** The environment: off-site credentials and the age identity's path come from it, never from argv. */
+    readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.stackName = shortStackName(stack);
     this.prefix = stackPrefix(this.stackName);

@@ -24,11 +24,13 @@ export function requireDatabase(outputs: StackOutputs, stack: string, db: string
   return found;
 }
 
-/** A database that `backup`, `backups` and `restore` work on. */
+/** A database that has local dumps: `backup` takes them, `backups` and `restore` find them. */
 export function requirePostgres(outputs: StackOutputs, stack: string, db: string): { engine: string; container: string } {
   const found = requireDatabase(outputs, stack, db);
   if (found.engine !== "postgres") {
-    throw new CliError(`backups are for postgres databases only: '${db}' is ${found.engine} (Redis persists with its append-only file on the data volume)`);
+    throw new CliError(
+      `dumps are for postgres databases only: '${db}' is ${found.engine} (its backups are the scheduled off-site snapshots: berth backups ${db} lists them)`,
+    );
   }
   return found;
 }

@@ -23,7 +23,7 @@ export async function main(
       return 0;
     }
     const { invocation } = parsed;
-    ctx = new Context(invocation.stack, io, pulumi);
+    ctx = new Context(invocation.stack, io, pulumi, env);
     return await COMMANDS.find((c) => c.spec === invocation.command)!.run(ctx, invocation);
   } catch (err) {
     if (err instanceof CliError) {

@@ -36,6 +36,10 @@ export function oneOffContainer(
         MemorySwap: host.MemorySwap || undefined,
         NanoCpus: host.NanoCpus || undefined,
         SecurityOpt: host.SecurityOpt ?? undefined,
+        // The replica's hardening: its capabilities (ALL dropped, the app's capAdd) and PID limit.
+        CapDrop: host.CapDrop ?? undefined,
+        CapAdd: host.CapAdd ?? undefined,
+        PidsLimit: host.PidsLimit || undefined,
       },
     },
     otherNetworks,

@@ -13,6 +13,17 @@ export interface StackOutputs {
   databases: Record<string, { engine: string; container: string }>;
   /** Container names of each app's replicas, by process (index.ts `replicaNames`). */
   replicaNames: Record<string, Record<string, string[]>>;
+  /** The S3-compatible bucket of the off-site backups (index.ts `backupStorage`); absent when they are off. */
+  backupStorage?: BackupStorage;
+}
+
+/** Where off-site backups go: a DigitalOcean Spaces (S3 API) bucket. */
+export interface BackupStorage {
+  /** e.g. `https://fra1.digitaloceanspaces.com`. */
+  endpoint: string;
+  /** e.g. `fra1`. */
+  region: string;
+  bucket: string;
 }
 
 /** Runs the Pulumi CLI; resolves with its stdout, or rejects with its exit code and stderr. */
@@ -82,10 +93,15 @@ export function parseStackOutputs(stack: string, json: unknown): StackOutputs {
   if (!isRecord(replicaNames) || !Object.values(replicaNames).every((p) => isRecord(p) && Object.values(p).every(isStringList))) {
     throw bad("replicaNames", "{ <app>: { <process>: [container names] } }");
   }
+  const storage = outputs.backupStorage;
+  if (storage !== undefined && storage !== null && !(isRecord(storage) && [storage.endpoint, storage.region, storage.bucket].every((v) => typeof v === "string" && v !== ""))) {
+    throw bad("backupStorage", "{ endpoint, region, bucket }");
+  }
   return {
     dockerHost,
     databases: databases as StackOutputs["databases"],
     replicaNames: replicaNames as StackOutputs["replicaNames"],
+    ...(isRecord(storage) ? { backupStorage: { endpoint: storage.endpoint as string, region: storage.region as string, bucket: storage.bucket as string } } : {}),
   };
 }
 

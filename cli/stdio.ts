@@ -103,3 +103,38 @@ function collector(): { sink: Writable; text(): string } {
   sink.on("data", (c: Buffer) => chunks.push(c));
   return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }
+
+/**
+ * Runs a command in a running container with `input` on its standard input (ended when `input`
+ * ends, or fails), and collects what it prints.
+ */
+export async function execWithInput(
+  docker: Docker,
+  containerId: string,
+  cmd: string[],
+  input: NodeJS.ReadableStream,
+  opts: { user?: string } = {},
+): Promise<Captured & { inputError?: Error }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, ...(opts.user ? { User: opts.user } : {}) });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+  const out = collector();
+  const err = collector();
+  docker.modem.demuxStream(stream, out.sink, err.sink);
+  let inputError: Error | undefined;
+  // End of input (or its failure) is passed on as end of file: the command sees its input end.
+  input.pipe(stream, { end: false });
+  input.once("end", () => stream.end());
+  input.once("error", (e: Error) => {
+    inputError = e;
+    input.unpipe(stream);
+    stream.end();
+  });
+  // The command may end before its input does (it failed): its exit code says so.
+  await new Promise<void>((resolve) => {
+    stream.once("end", resolve);
+    stream.once("close", resolve);
+    stream.once("error", () => resolve());
+  });
+  input.unpipe(stream);
+  return { exitCode: await execExitCode(exec), stdout: out.text(), stderr: err.text(), inputError };
+}

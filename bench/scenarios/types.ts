@@ -16,6 +16,8 @@ export interface Metrics {
   caddy: { rps: number };
   overhead: { p50Ms: number };
   eval: { ms: number };
+  /** `berth restore` of a Postgres backup from off-site: seconds, and the data it restored. */
+  restore: { seconds: number; rows: number; tableMb: number; downloadMb: number };
 }
 
 export interface Outcome {

@@ -1,33 +1,41 @@
-import { listDumpsCommand, formatBytes, parseDumpListing } from "../dumps";
-import { CliError } from "../errors";
-import { postgresContainer } from "../postgres";
-import { execCapture } from "../stdio";
+import { BackupEntry, listBackups } from "../catalog";
+import { formatBytes } from "../dumps";
+import { requireDatabase } from "../lookup";
 import type { Command } from "./command";
 import { formatTable } from "./ps";
 
 export const backups: Command = {
   spec: {
     name: "backups",
-    summary: "list the backups of a Postgres database, newest first",
-    args: [{ name: "db", description: "the database (postgres)" }],
+    summary: "list the backups of a database, local and off-site, newest first",
+    args: [{ name: "db", description: "the database (postgres or redis)" }],
     options: {},
-    details: ["TAKEN is when pg_dump started, in UTC. Restore one with berth restore <db> <name>."],
+    details: [
+      "Local: Postgres dumps in the database container's /backups (berth backup and the daily ones).",
+      "Off-site: the encrypted backups in the stack's bucket (output backupStorage), Postgres and Redis;",
+      "listing them needs your Spaces key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+      "TAKEN is when the backup was taken, in UTC. Restore one with berth restore <db> <name>.",
+    ],
   },
   async run(ctx, { args }) {
-    const db = await postgresContainer(ctx, args.db);
-    const result = await execCapture(db.docker, db.id, listDumpsCommand(args.db));
-    if (result.exitCode !== 0) throw new CliError(`listing the dumps of ${args.db} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
-    const dumps = parseDumpListing(args.db, result.stdout);
-    if (dumps.length === 0) {
-      ctx.io.stderr.write(`berth: no backups of ${args.db} yet (in ${db.dumps}); berth backup ${args.db} takes one\n`);
+    const { engine } = requireDatabase(await ctx.outputs(), ctx.stack, args.db);
+    const catalog = await listBackups(ctx, args.db, engine);
+    catalog.store?.close();
+    const where = [catalog.local && `local: ${catalog.local}`, catalog.offsite && `off-site: ${catalog.offsite}`].filter(Boolean).join("; ");
+    if (catalog.noOffsite) ctx.io.stderr.write(`berth: ${catalog.noOffsite}\n`);
+    if (catalog.entries.length === 0) {
+      ctx.io.stderr.write(`berth: no backups of ${args.db} yet (${where})${engine === "postgres" ? `; berth backup ${args.db} takes one` : ""}\n`);
       return 0;
     }
-    ctx.io.stdout.write(
-      formatTable(
-        ["NAME", "SIZE", "TAKEN"],
-        dumps.map((d) => [d.name, formatBytes(d.bytes), d.takenAt.toISOString().replace(/\.000Z$/, "Z")]),
-      ),
-    );
+    ctx.io.stdout.write(renderBackups(catalog.entries));
+    ctx.io.stderr.write(`berth: ${where}\n`);
     return 0;
   },
 };
+
+export function renderBackups(entries: BackupEntry[]): string {
+  return formatTable(
+    ["NAME", "SIZE", "TAKEN", "WHERE"],
+    entries.map((e) => [e.name, formatBytes(e.bytes), e.takenAt.toISOString().replace(/\.000Z$/, "Z"), e.where]),
+  );
+}

@@ -166,10 +166,11 @@ describe("e2e: the berth CLI (ps, logs, run, exec, backup, backups, restore)", f
     const listed = await cli(["backups", "main", "-s", STACK]);
     assert.equal(listed.code, 0, listed.stderr);
     const [header, first] = listed.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
-    assert.deepEqual(header, ["NAME", "SIZE", "TAKEN"]);
+    assert.deepEqual(header, ["NAME", "SIZE", "TAKEN", "WHERE"]);
     assert.equal(first[0], dump);
     assert.match(first[1], /^\d+(\.\d)? (B|kB|MB)$/);
     assert.match(first[2], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.equal(first[3], "local");
 
     await sql("INSERT INTO items (id, name, stored_by) VALUES (gen_random_uuid(), 'after-backup', 'cli-test')");
     const refused = await cli(["restore", "main", dump, "-s", STACK]);
@@ -193,7 +194,7 @@ describe("e2e: the berth CLI (ps, logs, run, exec, backup, backups, restore)", f
     assert.equal(db.stderr, `berth: no database named 'orders' in stack '${STACK}' (databases: cache, main)\n`);
     const redis = await cli(["backup", "cache", "-s", STACK]);
     assert.equal(redis.code, 1);
-    assert.match(redis.stderr, /backups are for postgres databases only/);
+    assert.match(redis.stderr, /dumps are for postgres databases only: 'cache' is redis/);
     const stack = await cli(["ps", "-s", "e2e-nope"]);
     assert.equal(stack.code, 1);
     assert.equal(stack.stderr, "berth: no stack named 'e2e-nope' found (pulumi stack output --json -s e2e-nope exited with 255)\n");

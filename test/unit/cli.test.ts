@@ -131,7 +131,7 @@ describe("berth CLI", () => {
         [["run", "web", "bash", "-s", "x"], /^berth: run: unexpected argument 'bash': put the command after --, e\.g\. berth run <app> -- bash$/m],
         [["ps", "--color", "-s", "x"], /^berth: ps: Unknown option '--color'$/m],
         [["ps", "-s", "x", "--", "sh"], /^berth: ps: takes no command after --$/m],
-        [["restore", "main", "-s", "x"], /^berth: restore: missing <dump>$/m],
+        [["restore", "-s", "x"], /^berth: restore: missing <db>\nUsage: berth restore <db> \[<backup>\] \[options\]$/m],
         [["logs", "web", "-n", "five", "-s", "known"], /^berth: logs: --lines must be a whole number \(got 'five'\)$/m],
         [[], /^berth: no command given$/m],
       ];
@@ -237,10 +237,10 @@ describe("berth CLI", () => {
       }
     });
 
-    it("a Redis database: backups are for postgres only", async () => {
+    it("a Redis database: berth backup takes Postgres dumps only, and points at its off-site backups", async () => {
       const { code, stderr } = await berth(["backup", "cache", "-s", "known"], { pulumiDir: fakePulumi(unreachable) });
       assert.equal(code, 1);
-      assert.match(stderr, /^berth: backups are for postgres databases only: 'cache' is redis/);
+      assert.match(stderr, /^berth: dumps are for postgres databases only: 'cache' is redis \(its backups are the scheduled off-site snapshots: berth backups cache lists them\)/);
     });
 
     it("a restore without a terminal and without --yes is refused, and so is a name that is not a dump", async () => {
@@ -250,7 +250,7 @@ describe("berth CLI", () => {
       assert.equal(refused.stderr, "berth: restore: refusing to replace main without confirmation: standard input is not a terminal; pass --yes\n");
       const traversal = await berth(["restore", "main", "../../etc/passwd", "--yes", "-s", "known"], { pulumiDir });
       assert.equal(traversal.code, 1);
-      assert.match(traversal.stderr, /'\.\.\/\.\.\/etc\/passwd' is not the name of a dump of main/);
+      assert.match(traversal.stderr, /'\.\.\/\.\.\/etc\/passwd' is not the name of a backup of main/);
     });
   });
 
