@@ -1,3 +1,4 @@
+import { pidsLimitCommand } from "../docker-host/limits";
 import { script, shellQuote } from "../host/shell";
 
 /**
@@ -8,9 +9,10 @@ import { script, shellQuote } from "../host/shell";
  * unchanged inputs is an empty update that the provider accepts without looking. The gate was
  * never created for that replica, so it runs then, finds it unhealthy, and fails the update.
  */
-export function renderHealthyGateScript(opts: { container: string; timeoutSeconds: number }): string {
+export function renderHealthyGateScript(opts: { container: string; timeoutSeconds: number; pidsLimit: number }): string {
   return script("Written by berth: fails unless the replica is healthy by its Docker health check.", [
     `container=${shellQuote(opts.container)}`,
+    ...setPidsLimit(opts.pidsLimit),
     `deadline=$(( $(date +%s) + ${opts.timeoutSeconds} ))`,
     "while :; do",
     "  status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' \"$container\" 2>/dev/null || echo missing)",
@@ -29,9 +31,10 @@ export function renderHealthyGateScript(opts: { container: string; timeoutSecond
  * for `settleSeconds` in a row. A worker that crashes on start (a bad command, a missing module)
  * exits or restarts within that time and fails the update before the next replica starts.
  */
-export function renderRunningGateScript(opts: { container: string; settleSeconds: number }): string {
+export function renderRunningGateScript(opts: { container: string; settleSeconds: number; pidsLimit: number }): string {
   return script("Written by berth: fails unless the worker keeps running without a restart.", [
     `container=${shellQuote(opts.container)}`,
+    ...setPidsLimit(opts.pidsLimit),
     "state() { docker inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.StartedAt}}' \"$container\" 2>/dev/null || echo missing; }",
     "first=$(state)",
     `i=0`,
@@ -57,3 +60,17 @@ export function renderRunningGateScript(opts: { container: string; settleSeconds
 
 /** Seconds a worker without health.command must run without a restart to count as healthy. */
 export const WORKER_SETTLE_SECONDS = 5;
+
+/**
+ * The replica's PID limit, which the Docker provider cannot set (docker-host/limits.ts,
+ * pidsLimitCommand): set first, so a replica never counts as healthy without it. Docker keeps it
+ * across restarts; a new container in the slot runs the gate, and so this, again.
+ */
+function setPidsLimit(pidsLimit: number): string[] {
+  return [
+    `if ! ${pidsLimitCommand(pidsLimit)} "$container" >/dev/null; then`,
+    '  echo "berth: could not set the PID limit of $container" >&2',
+    "  exit 1",
+    "fi",
+  ];
+}

@@ -5,7 +5,7 @@ import type { Command, JobConfig } from "../config/schema";
 import type { Database } from "../database";
 import type { DockerHost } from "../docker-host";
 import type { ImageBuild } from "../docker-host/build";
-import { dockerCpus, memoryLimits } from "../docker-host/limits";
+import { dockerCpus, dropAllCapabilities, memoryLimits, NO_NEW_PRIVILEGES } from "../docker-host/limits";
 import { processAlias, processBaseName, WEB_PROCESS } from "../naming";
 import { containerCommand } from "./command";
 import { containerEnv, ReleaseEnvironment } from "./environment";
@@ -43,6 +43,13 @@ export interface AppArgs {
   memoryMb: number;
   /** CPU limit of the release's one-off container; unlimited when unset. */
   cpus?: number;
+  /** Most processes and threads in the release's and jobs' containers (processes have their own). */
+  pidsLimit: number;
+  /**
+   * Capabilities every container of the app adds back after dropping ALL (`CAP_` names, as
+   * Docker stores them); none by default.
+   */
+  capAdd: string[];
 }
 
 /**
@@ -112,6 +119,8 @@ export class App extends pulumi.ComponentResource {
           timeoutSeconds: args.releaseTimeoutSeconds,
           memoryMb: args.memoryMb,
           cpus: args.cpus,
+          pidsLimit: args.pidsLimit,
+          capAdd: args.capAdd,
           dependsOn: databaseContainers,
         },
         this,
@@ -153,7 +162,9 @@ export class App extends pulumi.ComponentResource {
             stopSignal: "SIGTERM",
             stopTimeout: spec.destroyGraceSeconds,
             destroyGraceSeconds: spec.destroyGraceSeconds,
-            securityOpts: ["no-new-privileges:true"],
+            securityOpts: [NO_NEW_PRIVILEGES],
+            // Every capability dropped, the app's capAdd added back (limits.ts, ROLE_CAPABILITIES).
+            capabilities: dropAllCapabilities(args.capAdd),
             labels,
           },
           host.dockerOptions({
@@ -172,9 +183,11 @@ export class App extends pulumi.ComponentResource {
           `${base}-${i}-healthy`,
           {
             create: replica.name.apply((container) =>
+              // The gate also sets the replica's PID limit, which the provider cannot: before the
+              // replica's name reaches the proxy, and again for every new container in this slot.
               health
-                ? renderHealthyGateScript({ container, timeoutSeconds: healthWaitSeconds(health) })
-                : renderRunningGateScript({ container, settleSeconds: WORKER_SETTLE_SECONDS }),
+                ? renderHealthyGateScript({ container, timeoutSeconds: healthWaitSeconds(health), pidsLimit: spec.pidsLimit })
+                : renderRunningGateScript({ container, settleSeconds: WORKER_SETTLE_SECONDS, pidsLimit: spec.pidsLimit }),
             ),
             // Runs again for every new container in this slot.
             triggers: [replica.id],
@@ -200,6 +213,8 @@ export class App extends pulumi.ComponentResource {
           image,
           networks: [host.edgeNetworkName, ...(hasData ? [host.dataNetworkName] : [])],
           environment,
+          pidsLimit: args.pidsLimit,
+          capAdd: args.capAdd,
           dependsOn: previous ? [previous] : databaseContainers,
         },
         this,

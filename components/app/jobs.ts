@@ -14,6 +14,10 @@ export interface JobsArgs {
   image: pulumi.Input<string>;
   networks: pulumi.Input<string>[];
   environment: ReleaseEnvironment;
+  /** Most processes and threads in each run's container. */
+  pidsLimit: number;
+  /** Capabilities each run's container adds back after dropping ALL. */
+  capAdd: string[];
   /** The jobs move to a new release only once every process runs it. */
   dependsOn: pulumi.Resource[];
 }
@@ -55,6 +59,8 @@ export function scheduledJobs(app: string, host: DockerHost, args: JobsArgs, par
               envFile: `${jobsDir}/env`,
               timeoutSeconds: spec.timeoutSeconds,
               memoryMb: spec.memoryMb,
+              pidsLimit: args.pidsLimit,
+              capAdd: args.capAdd,
               labels: { ...labels, "berth.job": job },
               what: `job ${job} of ${app}`,
             }),

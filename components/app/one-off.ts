@@ -1,3 +1,4 @@
+import { capabilityOptions, NO_NEW_PRIVILEGES } from "../docker-host/limits";
 import { script, shellQuote } from "../host/shell";
 
 /**
@@ -45,6 +46,10 @@ export interface OneOffOptions {
   memoryMb: number;
   /** CPU limit as `docker --cpus` takes it, e.g. "0.5"; undefined: no limit. */
   cpus?: string;
+  /** Most processes and threads in the container (`--pids-limit`). */
+  pidsLimit: number;
+  /** Capabilities added back after `--cap-drop ALL`, as Docker names them (CAP_...). */
+  capAdd: string[];
   /** Docker labels on the container (never secret: `docker inspect` shows them). */
   labels: Record<string, string>;
   /** What runs, for messages, e.g. "the release of shop". */
@@ -67,9 +72,11 @@ export function renderOneOffScript(opts: OneOffOptions): string {
   const createArgs = [
     '--name "$container"',
     "--init",
-    "--security-opt no-new-privileges:true",
+    `--security-opt ${NO_NEW_PRIVILEGES}`,
+    ...capabilityOptions(opts.capAdd),
     `--memory ${opts.memoryMb}m --memory-swap ${opts.memoryMb * 2}m`,
     ...(opts.cpus !== undefined ? [`--cpus ${shellQuote(opts.cpus)}`] : []),
+    `--pids-limit ${opts.pidsLimit}`,
     ...Object.entries(opts.labels).map(([k, v]) => `--label ${shellQuote(`${k}=${v}`)}`),
     ...(firstNetwork !== undefined ? [`--network ${shellQuote(firstNetwork)}`] : []),
     ...opts.envNames.map((name) => `-e ${name}`),

@@ -20,6 +20,10 @@ export interface ReleaseArgs {
   timeoutSeconds: number;
   memoryMb: number;
   cpus?: number;
+  /** Most processes and threads in the release's container. */
+  pidsLimit: number;
+  /** Capabilities the container adds back after dropping ALL. */
+  capAdd: string[];
   /** Resources that must be up first: the app's databases. */
   dependsOn: pulumi.Resource[];
 }
@@ -50,6 +54,8 @@ export function releasePhase(app: string, host: DockerHost, args: ReleaseArgs, p
         timeoutSeconds: args.timeoutSeconds,
         memoryMb: args.memoryMb,
         cpus: args.cpus === undefined ? undefined : dockerCpus(args.cpus),
+        pidsLimit: args.pidsLimit,
+        capAdd: args.capAdd,
         labels,
         what: `the release of ${app}`,
       }),

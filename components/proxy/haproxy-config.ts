@@ -12,6 +12,7 @@
  * longest prefix that matches its path, whole segments only (see path-prefix.ts).
  */
 import { basicAuthRules, stripPrefixRules } from "./backend-rules";
+import { clientAddressRules } from "./client-address";
 import { assertPathPrefix, prefixPattern } from "./path-prefix";
 
 /** Paths inside the proxy container. The config directory is a read-only bind mount of a host dir. */
@@ -64,6 +65,11 @@ export interface HaproxyOptions {
   hsts: boolean;
   /** Where the PEM (certificate chain + key) is inside the container. */
   certFile?: string;
+  /**
+   * CIDRs of the proxy in front (Cloudflare's published ranges, with proxied records) whose
+   * CF-Connecting-IP names the client; default none: the client is the connection's source.
+   */
+  trustedProxies?: string[];
 }
 
 const INDENT = "    ";
@@ -145,7 +151,7 @@ function defaultsSection(opts: HaproxyOptions): string {
     "log global",
     "option httplog",
     "option dontlognull",
-    "option forwardfor",
+    // No `option forwardfor`: it appends to the client's X-Forwarded-For; see client-address.ts.
     // On reload, old workers answer an idle keep-alive connection's next request with
     // `Connection: close` instead of closing it under a client that may be sending right then.
     "option idle-close-on-response",
@@ -219,6 +225,7 @@ function httpFrontend(opts: HaproxyOptions, routes: HaproxyRoute[]): string {
     // Answered by the proxy itself: for uptime checks and a future load balancer in front.
     "monitor-uri /.berth/ping",
     "http-request set-header X-Forwarded-Proto http",
+    ...clientAddressRules(opts.trustedProxies ?? []),
     ...(opts.httpsRedirect ? [redirect] : routing(routes)),
   ]);
 }
@@ -229,6 +236,7 @@ function httpsFrontend(opts: HaproxyOptions, routes: HaproxyRoute[]): string {
     `bind :443 ssl crt ${certFile} alpn h2,http/1.1`,
     "monitor-uri /.berth/ping",
     "http-request set-header X-Forwarded-Proto https",
+    ...clientAddressRules(opts.trustedProxies ?? []),
     opts.hsts && 'http-response set-header Strict-Transport-Security "max-age=63072000"',
     "http-response set-header X-Content-Type-Options nosniff",
     "http-response set-header X-Frame-Options SAMEORIGIN if !{ res.hdr(X-Frame-Options) -m found }",

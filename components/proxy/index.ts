@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import type { DockerHost } from "../docker-host";
+import { dropAllCapabilities, memoryLimits, NO_NEW_PRIVILEGES, renderPidsLimitScript, ROLE_CAPABILITIES } from "../docker-host/limits";
 import { renderProxyReloadScript, renderWriteFileScript } from "../host/scripts";
 import { HaproxyRoute, PROXY_PATHS, renderHaproxyConfig } from "./haproxy-config";
+import { PROXY_HTTP_PORT, proxyHealthcheck } from "./healthcheck";
 import { sha512Crypt } from "./password-hash";
 
 /** One routed process of an app as the proxy sees it. */
@@ -51,6 +53,22 @@ export interface ProxyArgs {
   hsts: boolean;
   /** Active health checks: interval (ms), failures to mark down, successes to mark up. */
   health: { interMs: number; fall: number; rise: number };
+  /** Memory limit of the container, MiB (after a reload, old workers finish next to the new ones). */
+  memoryMb: number;
+  /** Most processes and threads in the container. */
+  pidsLimit: number;
+  /**
+   * Whether root owns the config and key on the host (a droplet: berth writes them over SSH as
+   * root). When not (the `local` target: the user running pulumi does), the master needs
+   * CAP_DAC_OVERRIDE to read them.
+   */
+  configOwnedByRoot: boolean;
+  /**
+   * CIDRs of the proxy in front whose CF-Connecting-IP names the client (Cloudflare's published
+   * ranges, when DNS records are proxied). Without it the client is the connection's source, and
+   * X-Forwarded-For and X-Real-IP always say so (see client-address.ts).
+   */
+  trustedProxies?: pulumi.Input<string[]>;
 }
 
 /**
@@ -73,10 +91,11 @@ export class Proxy extends pulumi.ComponentResource {
     const containerName = `${host.namePrefix}-${name}`;
 
     this.config = pulumi
-      .all(args.routes.map((route) => this.resolveRoute(name, route)))
-      .apply((routes) =>
+      .all([pulumi.all(args.routes.map((route) => this.resolveRoute(name, route))), args.trustedProxies ?? []])
+      .apply(([routes, trustedProxies]) =>
         renderHaproxyConfig({
           routes,
+          trustedProxies,
           health: args.health,
           httpsRedirect: args.httpsRedirect,
           publicHttpsPort: args.httpsPort,
@@ -111,16 +130,41 @@ export class Proxy extends pulumi.ComponentResource {
         entrypoints: ["haproxy"],
         command: ["-W", "-db", "-f", PROXY_PATHS.configFile],
         user: "root",
-        ports: [...publish(80, args.httpPort), ...publish(443, args.httpsPort)],
+        ports: [...publish(PROXY_HTTP_PORT, args.httpPort), ...publish(443, args.httpsPort)],
         networksAdvanced: [{ name: host.edgeNetworkName }],
         volumes: [{ hostPath: configDir, containerPath: PROXY_PATHS.configDir, readOnly: true }],
+        // Hardening (README, "Hardening"): nothing in the image can be changed. HAProxy writes only
+        // its admin socket and the server state saved across reloads, both in /var/lib/haproxy.
+        readOnly: true,
+        tmpfs: { [PROXY_STATE_DIR]: PROXY_TMPFS_OPTIONS },
+        securityOpts: [NO_NEW_PRIVILEGES],
+        capabilities: dropAllCapabilities(args.configOwnedByRoot ? ROLE_CAPABILITIES.proxy : ROLE_CAPABILITIES.proxyLocal),
+        ...memoryLimits(args.memoryMb),
+        healthcheck: proxyHealthcheck(),
+        // A new proxy counts as created once it serves; the old one is already gone (it owns the ports).
+        wait: true,
+        waitTimeout: 60,
         restart: "unless-stopped",
         stopSignal: "SIGUSR1", // soft stop: finish open requests, then exit
         stopTimeout: 30,
         destroyGraceSeconds: 30,
         labels: host.labels({ "berth.role": "proxy" }),
       },
-      host.dockerOptions({ parent: this, deleteBeforeReplace: true, dependsOn: [configFile, certFile] }),
+      host.dockerOptions({
+        parent: this,
+        deleteBeforeReplace: true,
+        dependsOn: [configFile, certFile],
+        // The provider updates a changed health check or tmpfs in place, which Docker never applies
+        // to a running container (provider-model.ts, container.updateApplies): a new container instead.
+        replaceOnChanges: ["healthcheck", "tmpfs"],
+      }),
+    );
+    // The PID limit, which the provider cannot set: again for every new container (its id).
+    host.runOnHost(
+      `${name}-pids-limit`,
+      { create: renderPidsLimitScript({ container: containerName, pidsLimit: args.pidsLimit }), triggers: [this.container.id] },
+      // No delete script: create-before-delete, stated (as runOnHost would).
+      { parent: this, dependsOn: [this.container], deleteBeforeReplace: false },
     );
 
     host.runOnHost(
@@ -156,3 +200,8 @@ export class Proxy extends pulumi.ComponentResource {
       .apply(([p, hashed]) => ({ ...p, basicAuth: { realm: basicAuth.realm, users: hashed, paths: basicAuth.paths } }));
   }
 }
+
+/** HAProxy's writable directory (admin socket, server state): a tmpfs, the rest of the filesystem is read-only. */
+const PROXY_STATE_DIR = PROXY_PATHS.stateFile.slice(0, PROXY_PATHS.stateFile.lastIndexOf("/"));
+/** Small, and nothing there may be executed. Written as Docker stores it, which is how the provider reads it back. */
+const PROXY_TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,size=16m";

@@ -70,6 +70,8 @@ const runner = (name: string, envFile: string) =>
     timeoutSeconds: 3600,
     memoryMb: 512,
     cpus: "0.5",
+    pidsLimit: 512,
+    capAdd: ["CAP_NET_RAW"],
     labels: { "berth.stack": "prod", "berth.app": "shop" },
     what: `job ${name} of shop`,
   });
@@ -152,6 +154,8 @@ describe("Scheduled jobs (checked by systemd-analyze and shellcheck)", () => {
         envFile: "stdin",
         timeoutSeconds: 60,
         memoryMb: 256,
+        pidsLimit: 512,
+        capAdd: [],
         labels: {},
         what: "the release of shop",
       }),

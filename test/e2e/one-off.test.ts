@@ -81,6 +81,8 @@ describe("One-off runner (run against the local Docker engine)", function () {
       envFile: "stdin",
       timeoutSeconds: 60,
       memoryMb: 128,
+      pidsLimit: 64,
+      capAdd: [],
       labels: { "berth.stack": "artifact", "berth.test": "one-off" },
       what: "the release of shop",
       ...overrides,

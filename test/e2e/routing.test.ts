@@ -20,7 +20,8 @@ describe("e2e: routing, static sites and basic auth", function () {
       exampleStack(
         {
           web: exampleApp({ replicas: 3, processes: { worker: EXAMPLE_WORKER } }),
-          docs: { image: "nginx:1.27", replicas: 2, port: 80, hosts: ["docs.localhost"], health: { path: "/", intervalSeconds: 1 } },
+          // nginx's master chowns its cache and drops its workers to the nginx user (README, Hardening).
+          docs: { image: "nginx:1.27", replicas: 2, port: 80, hosts: ["docs.localhost"], health: { path: "/", intervalSeconds: 1 }, capAdd: ["CHOWN", "SETGID", "SETUID"] },
           admin: exampleApp({ replicas: 1, hosts: ["admin.localhost"], basicAuth: { realm: "Admin", users: ["ops"] } }),
         },
         { secrets: { basicAuth: { admin: { ops: ADMIN_PASSWORD } } } },

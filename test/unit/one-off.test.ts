@@ -40,6 +40,8 @@ function options(overrides: Partial<OneOffOptions> = {}): OneOffOptions {
     envFile: "stdin",
     timeoutSeconds: 900,
     memoryMb: 512,
+    pidsLimit: 512,
+    capAdd: [],
     labels: { "berth.stack": "test", "berth.app": "shop" },
     what: "the release of shop",
     ...overrides,
