@@ -1,6 +1,6 @@
-import * as cloudflare from "@pulumi/cloudflare";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { cloudflareIpRanges } from "../dns/cloudflare-ranges";
 
 /** Who may reach the web ports: anyone, or only Cloudflare's proxy (then the origin is hidden). */
 export type OriginAccess = "anywhere" | "cloudflare";
@@ -22,7 +22,7 @@ export function firewallRules(
 ): Pick<digitalocean.FirewallArgs, "inboundRules" | "outboundRules"> {
   const webSources: pulumi.Input<string[]> =
     originAccess === "cloudflare"
-      ? cloudflare.getIpRangesOutput().apply((r) => [...r.ipv4Cidrs, ...r.ipv6Cidrs])
+      ? cloudflareIpRanges()
       : ANYWHERE;
   return {
     inboundRules: [

@@ -44,6 +44,12 @@ export interface ServerArgs {
    * `<hostname>.<tailnet>`) instead of at the reserved IP. See tailscale.ts.
    */
   tailscale?: TailscaleArgs;
+  /**
+   * DigitalOcean's own backups of the droplet's disk (not of the data volume), with an optional
+   * schedule; without `policy`, DigitalOcean's default (daily). Turning them on or off, or changing
+   * the policy, updates the droplet in place (see doDroplet in the provider model).
+   */
+  backups?: { enabled: boolean; policy?: { plan: "daily" | "weekly"; weekday?: string; hour?: number } };
 }
 
 /**
@@ -129,12 +135,19 @@ export class Server extends pulumi.ComponentResource {
         userData,
         // Databases get SIGTERM and a clean shutdown before a deliberate replacement.
         gracefulShutdown: true,
+        // In place, never a replacement (doDroplet: backups and backupPolicy are not ForceNew).
+        backups: args.backups?.enabled ?? false,
+        backupPolicy: args.backups?.enabled ? args.backups.policy : undefined,
       },
       {
         ...child,
         // A cloud-init change must never replace the server by surprise; see the README to roll one.
         ignoreChanges: args.applyCloudInit ? [] : ["userData"],
-        // The volume can only be attached to one droplet: the old one goes (cleanly) first.
+        // Delete-before-replace, so the engine first deletes what the droplet id replaces, in
+        // reverse dependency order: every container (databases stop cleanly, reached through the
+        // reserved IP that still leads here), the volume attachment, the IP assignment; then this
+        // droplet; then the new one. Pinned by test/unit/server-replacement.test.ts; the order is
+        // the runbook's (docs/operations.md, "Replace the server").
         deleteBeforeReplace: true,
       },
     );
@@ -143,11 +156,17 @@ export class Server extends pulumi.ComponentResource {
     const ipAssignment = new digitalocean.ReservedIpAssignment(
       `${name}-ip-assignment`,
       { ipAddress: this.reservedIp.ipAddress, dropletId: this.droplet.id.apply(Number) },
+      // Both halves name the same IP, and the old half's delete unassigns it from whatever droplet
+      // it names (doReservedIpAssignment.facts.deleteUnassignsOwnDroplet): never two at once.
       { ...child, deleteBeforeReplace: true },
     );
     const volumeAttachment = new digitalocean.VolumeAttachment(
       `${name}-data-attachment`,
       { dropletId: this.droplet.id.apply(Number), volumeId: this.volume.id },
+      // A new attachment is refused while the volume is on another droplet, and the old half's
+      // delete detaches it from its droplet (doVolumeAttachment.facts.attachUnlessAlready,
+      // deleteDetachesFromItsDroplet): detach first. Never replace it on its own: nothing that
+      // uses the volume depends on it by input, so the databases would keep running.
       { ...child, deleteBeforeReplace: true },
     );
 
