@@ -193,7 +193,7 @@ async function waitHealthy(docker: Docker, name: string, timeoutMs = 180_000): P
 
 /**
  * Runs step 3's script in a helper container: the database container's image and volumes, as the
- * owner of its data, no network, the same memory limit; removed afterwards.
+ * owner of its data, no network, no capabilities, the same memory and PID limits; removed afterwards.
  */
 async function runHelper(docker: Docker, db: ContainerInspectInfo, name: string, owner: string, step: "convert" | "put-back" | "discard"): Promise<Captured> {
   const labels = db.Config.Labels ?? {};
@@ -210,7 +210,10 @@ async function runHelper(docker: Docker, db: ContainerInspectInfo, name: string,
       VolumesFrom: [db.Id],
       NetworkMode: "none",
       Memory: db.HostConfig.Memory || undefined,
+      // Hardened like every container berth starts: it runs as the data's owner, so it needs no capability.
       SecurityOpt: ["no-new-privileges:true"],
+      CapDrop: ["ALL"],
+      PidsLimit: db.HostConfig.PidsLimit || undefined,
     },
   });
   try {

@@ -153,6 +153,9 @@ function parseField(text: string, field: FieldSpec): number[] {
       if (!/^\d+$/.test(stepText)) throw new CronError(`${where}: the step${inItem} must be a number`);
       step = Number(stepText);
       if (step === 0) throw new CronError(`${where}: the step${inItem} must be at least 1`);
+      // A step past the field's span matches its start alone: cron takes it, but it is a mistake.
+      const span = field.max - field.min + 1;
+      if (step >= span) throw new CronError(`${where}: the step${inItem} must be less than ${span}`);
     }
     let low: number;
     let high: number;

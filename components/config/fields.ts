@@ -96,7 +96,8 @@ export const cidr = z.string({ error: "must be a CIDR block such as 203.0.113.0/
 });
 
 export function isCidr(value: string): boolean {
-  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(value);
+  // No zone index (`fe80::1%eth0`, which net.isIP allows) and no leading zero in the prefix length.
+  const match = /^([^/\s%]+)\/(0|[1-9]\d{0,2})$/.exec(value);
   if (!match) return false;
   const family = net.isIP(match[1]);
   const bits = Number(match[2]);

@@ -140,3 +140,25 @@ describe("NUL characters, which no command or environment can carry", () => {
     assert.deepEqual(found, ["berth:secrets.env.web.API_KEY must not contain a NUL character (\\0): no command or environment can carry one"]);
   });
 });
+
+describe("values the fuzzer showed were accepted though malformed", () => {
+  it("refuses a CIDR block whose address carries an interface name (fe80::1%eth0/64)", () => {
+    assert.deepEqual(configProblems(doConfig({ sshAllowFrom: ["fe80::1%eth0/64"] })), [
+      `berth:sshAllowFrom[0] must be a CIDR block such as 203.0.113.0/24 or 2001:db8::/32 (got "fe80::1%eth0/64")`,
+    ]);
+  });
+
+  it("refuses a CIDR block whose prefix length has a leading zero (10.0.0.0/024)", () => {
+    assert.equal(configProblems(doConfig({ sshAllowFrom: ["10.0.0.0/024"] })).length, 1);
+  });
+
+  it("still takes 0.0.0.0/0 and ::/0", () => {
+    assert.deepEqual(configProblems(doConfig({ sshAllowFrom: ["0.0.0.0/0", "::/0"] })), []);
+  });
+
+  it("refuses a cron step as long as the field's span (*/61 minutes matches minute 0 alone)", () => {
+    const found = configProblems(doConfig({ backups: { schedule: "*/61 * * * *" } }));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^berth:backups\.schedule must be a cron schedule.*minute \*\/61: the step must be less than 60/);
+  });
+});
