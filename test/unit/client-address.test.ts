@@ -23,6 +23,12 @@ function sectionOf(config: string, header: string): string[] {
 describe("client addresses (rendered rules)", () => {
   it("sets X-Forwarded-For and X-Real-IP to the connection's source, replacing what the client sent", () => {
     const rules = clientAddressRules([]);
+    assert.ok(rules.includes("http-request set-header X-Forwarded-For %[src]"));
+    assert.ok(rules.includes("http-request set-header X-Real-IP %[src]"));
+  });
+
+  it("behind a trusted upstream, sets both headers from the client address it chose", () => {
+    const rules = clientAddressRules(["173.245.48.0/20"]);
     assert.ok(rules.includes("http-request set-var(txn.client_ip) src"));
     assert.ok(rules.includes("http-request set-header X-Forwarded-For %[var(txn.client_ip)]"));
     assert.ok(rules.includes("http-request set-header X-Real-IP %[var(txn.client_ip)]"));
@@ -102,6 +108,6 @@ describe("client addresses (stacks)", () => {
   it("trusts no upstream on the local target", async () => {
     const config = await proxyConfig("local", localConfig());
     assert.doesNotMatch(config, /from_trusted_proxy|req\.hdr_ip/);
-    assert.match(config, /http-request set-header X-Forwarded-For %\[var\(txn\.client_ip\)\]/);
+    assert.match(config, /http-request set-header X-Forwarded-For %\[src\]/);
   });
 });
