@@ -11,6 +11,7 @@ import { RunningS3, S3RVER_CREDENTIALS, startS3 } from "../harness/s3rver";
 import { tempDir } from "../harness/tools";
 import { Deployment } from "./harness/deployment";
 import { e2eEnvironment } from "./support/environment";
+import { eventually } from "./support/http";
 import { exampleApp, exampleStack } from "./support/stack";
 
 const STACK = "e2e-restore";
@@ -310,16 +311,4 @@ async function redis(...args: string[]): Promise<string> {
 
 async function docker(...args: string[]): Promise<string> {
   return (await promisify(execFile)("docker", args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
-}
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
