@@ -5,6 +5,7 @@ import * as net from "net";
 import { renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { tempDir } from "../harness/tools";
 import { localConfig, RunningHaproxy, startHaproxy } from "./haproxy-process";
+import { freePort } from "../harness/sshd";
 
 /**
  * The real HAProxy on the config berth renders, in front of a small Node server that answers with
@@ -36,14 +37,6 @@ async function echoReplica(): Promise<http.Server> {
   return server;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** A live haproxy on berth's config with these trusted ranges, in front of the echo replica. */
 async function proxyTrusting(trustedProxies: string[], replicaPort: number): Promise<{ haproxy: RunningHaproxy; port: number }> {

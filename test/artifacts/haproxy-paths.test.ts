@@ -6,6 +6,7 @@ import { HaproxyRoute, renderHaproxyConfig } from "../../components/proxy/haprox
 import { sha512Crypt } from "../../components/proxy/password-hash";
 import { tempDir } from "../harness/tools";
 import { localConfig, RunningHaproxy, startHaproxy } from "./haproxy-process";
+import { freePort } from "../harness/sshd";
 
 /**
  * The real HAProxy on the config berth renders for routes that share a host by path prefix, in front
@@ -50,14 +51,6 @@ async function replica(route: string): Promise<http.Server> {
   return server;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** The rendered config, with only what the test environment needs changed. */
 function testConfig(dir: string, ports: { http: number; https: number; stats: number }, replicaPorts: Record<string, number>): string {

@@ -7,6 +7,7 @@ import * as net from "net";
 import { renderHaproxyConfig } from "../../components/proxy/haproxy-config";
 import { tempDir } from "../harness/tools";
 import { localConfig, RunningHaproxy, startHaproxy } from "./haproxy-process";
+import { freePort } from "../harness/sshd";
 
 /**
  * The real HAProxy on the config berth renders, in front of small Node servers that count how often
@@ -75,14 +76,6 @@ async function frozenReplica(host: string, port: number): Promise<{ child: Child
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /** The rendered config, with only what the test environment needs changed. */
 function testConfig(dir: string, ports: Record<"http" | "https" | "stats" | "app" | "refusing" | "ejected" | "frozen", number>): string {
